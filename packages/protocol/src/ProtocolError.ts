@@ -1,0 +1,20 @@
+/**
+ * The one failure of the codec: bytes that are not RESP.
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+/**
+ * The server sent bytes that are not valid RESP. `offset` is the absolute byte offset in the stream (since the
+ * decoder's last reset) where the problem was found, and `expected` says what should have been there. After this
+ * error the decoder refuses further input until `reset()`: the connection can no longer be trusted.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ProtocolError extends Data.TaggedError("ProtocolError")<{
+  readonly offset: number
+  readonly expected: string
+  readonly message: string
+}> {}

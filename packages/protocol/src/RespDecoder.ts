@@ -1,0 +1,425 @@
+/**
+ * An incremental RESP2/RESP3 decoder: feed it chunks split at any byte, and it calls back once per complete
+ * top-level reply, in order, keeping the partial rest.
+ *
+ * - It never throws and never allocates up front from a declared length: aggregates grow as their elements arrive;
+ *   a bulk string waits until its bytes are all there, collecting chunks and joining them once.
+ * - Aggregates are parsed with an explicit stack, so a reply split across many chunks resumes where it stopped
+ *   (no re-parsing from the start).
+ * - Bulk strings decode as UTF-8 strings, or in binary mode as `Uint8Array` views of the received chunk (no copy
+ *   unless the string spans chunks).
+ * - Malformed input yields a `ProtocolError` naming the absolute offset and what was expected; from then on the
+ *   decoder returns that error for every chunk until `reset()`.
+ *
+ * @since 0.1.0
+ */
+import { Result } from "effect"
+import { ProtocolError } from "./ProtocolError.ts"
+import { Attributed, ErrorReply, Push, RespMap, RespSet, type RespValue, VerbatimString } from "./RespValue.ts"
+
+/**
+ * @category models
+ * @since 0.1.0
+ */
+export interface RespDecoderOptions {
+  /** bulk strings as `Uint8Array` instead of UTF-8 strings; default false */
+  readonly binary?: boolean | undefined
+  /** the largest bulk string accepted; default 512 MiB (Redis' `proto-max-bulk-len`) */
+  readonly maxBulkLength?: number | undefined
+  /** the deepest nesting of aggregates accepted; default 128 */
+  readonly maxDepth?: number | undefined
+  /** the longest line (simple string, error, number) accepted; default 1 MiB */
+  readonly maxLineLength?: number | undefined
+}
+
+const CR = 13
+const LF = 10
+
+const enum_ = { Array: 0, Map: 1, Set: 2, Push: 3, Attribute: 4 } as const
+type FrameKind = (typeof enum_)[keyof typeof enum_]
+
+interface Frame {
+  readonly kind: FrameKind
+  readonly items: Array<RespValue>
+  /** elements still to come */
+  remaining: number
+  /** attributes that preceded this aggregate */
+  readonly attributes: RespMap | undefined
+}
+
+/** Returned by the element parser when the buffer ends inside the element. */
+const INCOMPLETE = -1
+/** Returned by the element parser on malformed input (see `error`). */
+const MALFORMED = -2
+
+const toBuffer = (chunk: Uint8Array): Buffer =>
+  Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+
+/**
+ * @category decoding
+ * @since 0.1.0
+ */
+export class RespDecoder {
+  /** bulk strings as `Uint8Array`; may be switched between replies */
+  binary: boolean
+  private readonly maxBulkLength: number
+  private readonly maxDepth: number
+  private readonly maxLineLength: number
+
+  /** chunks held back because they end inside an element */
+  private parts: Array<Buffer> = []
+  private partsLength = 0
+  /** how many held-back bytes are needed before parsing is worth trying again */
+  private need = 0
+  /** absolute stream offset of the first held-back byte (or of the next chunk) */
+  private base = 0
+
+  private stack: Array<Frame> = []
+  private attributes: RespMap | undefined = undefined
+  private error: ProtocolError | undefined = undefined
+
+  // the element parser's outputs
+  private value: RespValue = null
+  private aggregate: FrameKind | -1 = -1
+  private count = 0
+
+  constructor(options?: RespDecoderOptions) {
+    this.binary = options?.binary ?? false
+    this.maxBulkLength = options?.maxBulkLength ?? 512 * 1024 * 1024
+    this.maxDepth = options?.maxDepth ?? 128
+    this.maxLineLength = options?.maxLineLength ?? 1024 * 1024
+  }
+
+  /** bytes buffered, waiting for the rest of a reply */
+  get pending(): number {
+    return this.partsLength
+  }
+
+  /** Forgets any partial reply and a previous error: ready for a new stream. */
+  reset(): void {
+    this.parts = []
+    this.partsLength = 0
+    this.need = 0
+    this.base = 0
+    this.stack = []
+    this.attributes = undefined
+    this.error = undefined
+  }
+
+  /**
+   * Feeds one chunk. Calls `onReply` once per complete top-level reply, in order, synchronously. Returns
+   * `undefined`, or the `ProtocolError` that poisoned the decoder (then, and for every later call until `reset`).
+   */
+  feed(chunk: Uint8Array, onReply: (value: RespValue) => void): ProtocolError | undefined {
+    if (this.error !== undefined) return this.error
+    if (chunk.length === 0) return undefined
+    let buf: Buffer
+    if (this.partsLength === 0) {
+      buf = toBuffer(chunk)
+    } else {
+      this.parts.push(toBuffer(chunk))
+      this.partsLength += chunk.length
+      if (this.partsLength < this.need) return undefined
+      buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partsLength)
+      this.parts = []
+      this.partsLength = 0
+    }
+    const end = buf.length
+    let pos = 0
+    while (pos < end) {
+      const next = this.element(buf, pos, end)
+      if (next === INCOMPLETE) {
+        const rest = buf.subarray(pos)
+        this.parts.push(rest)
+        this.partsLength = rest.length
+        this.base += pos
+        return undefined
+      }
+      if (next === MALFORMED) return this.error
+      pos = next
+      if (this.aggregate !== -1) {
+        if (this.stack.length >= this.maxDepth) {
+          this.fail(this.base + pos, `nesting of at most ${this.maxDepth} aggregates`)
+          return this.error
+        }
+        if (this.count > 0) {
+          const attributes = this.attributes
+          this.attributes = undefined
+          this.stack.push({ kind: this.aggregate, items: [], remaining: this.count, attributes })
+          continue
+        }
+        this.value = this.complete({ kind: this.aggregate, items: [], remaining: 0, attributes: undefined })
+        if (this.aggregate === enum_.Attribute) {
+          this.attributes = this.value as RespMap
+          continue
+        }
+      }
+      // a complete value: attach pending attributes, then hand it to its parent (or out)
+      let value = this.value
+      if (this.attributes !== undefined) {
+        value = new Attributed(this.attributes, value)
+        this.attributes = undefined
+      }
+      while (true) {
+        const top = this.stack.length === 0 ? undefined : this.stack[this.stack.length - 1]
+        if (top === undefined) {
+          onReply(value)
+          break
+        }
+        top.items.push(value)
+        if (--top.remaining > 0) break
+        this.stack.pop()
+        const done = this.complete(top)
+        if (top.kind === enum_.Attribute) {
+          this.attributes = done as RespMap
+          break
+        }
+        value = top.attributes === undefined ? done : new Attributed(top.attributes, done)
+      }
+    }
+    this.base += end
+    this.need = 0
+    return undefined
+  }
+
+  private complete(frame: Frame): RespValue {
+    const items = frame.items
+    switch (frame.kind) {
+      case enum_.Array:
+        return items
+      case enum_.Set:
+        return new RespSet(items)
+      case enum_.Push:
+        return new Push(items)
+      default: {
+        const entries: Array<readonly [RespValue, RespValue]> = []
+        for (let i = 0; i + 1 < items.length; i += 2) entries.push([items[i], items[i + 1]])
+        return new RespMap(entries)
+      }
+    }
+  }
+
+  private fail(offset: number, expected: string, found?: string): number {
+    this.error = new ProtocolError({
+      offset,
+      expected,
+      message: `invalid RESP at byte ${offset}: expected ${expected}${found === undefined ? "" : `, found ${found}`}`
+    })
+    this.parts = []
+    this.partsLength = 0
+    this.stack = []
+    return MALFORMED
+  }
+
+  /** the index of the CR ending the line that starts at `from`, INCOMPLETE, or MALFORMED */
+  private lineEnd(buf: Buffer, from: number, end: number): number {
+    const cr = buf.indexOf(CR, from)
+    if (cr === -1 || cr + 1 >= end) {
+      const length = cr === -1 ? end - from : cr - from
+      if (length > this.maxLineLength) return this.fail(this.base + from, `a line of at most ${this.maxLineLength} bytes`)
+      this.need = this.partsLength + (end - from) + 1
+      return INCOMPLETE
+    }
+    if (buf[cr + 1] !== LF) return this.fail(this.base + cr + 1, "LF after CR", show(buf[cr + 1]))
+    return cr
+  }
+
+  /** parses a signed decimal integer in [from, to); NaN when it is not one */
+  private integer(buf: Buffer, from: number, to: number): number {
+    let i = from
+    let negative = false
+    if (i < to && (buf[i] === 45 || buf[i] === 43)) {
+      negative = buf[i] === 45
+      i++
+    }
+    if (i === to) return NaN
+    if (to - i > 15) {
+      const text = buf.toString("latin1", from, to)
+      if (!/^[-+]?\d+$/.test(text)) return NaN
+      const big = BigInt(text)
+      return Number.isSafeInteger(Number(big)) ? Number(big) : NaN
+    }
+    let n = 0
+    for (; i < to; i++) {
+      const d = buf[i] - 48
+      if (d < 0 || d > 9) return NaN
+      n = n * 10 + d
+    }
+    return negative ? -n : n
+  }
+
+  /**
+   * Parses one element at `pos`: sets `value` (a scalar) or `aggregate` + `count` (a header), and returns the
+   * position after it, INCOMPLETE or MALFORMED.
+   */
+  private element(buf: Buffer, pos: number, end: number): number {
+    this.aggregate = -1
+    const type = buf[pos]
+    if (!isType[type]) return this.fail(this.base + pos, "a RESP type byte", show(type))
+    const start = pos + 1
+    const cr = this.lineEnd(buf, start, end)
+    if (cr < 0) return cr
+    const after = cr + 2
+    switch (type) {
+      case 43: // + simple string
+        this.value = buf.toString("utf8", start, cr)
+        return after
+      case 45: // - error
+        this.value = new ErrorReply(buf.toString("utf8", start, cr))
+        return after
+      case 58: {
+        // : integer
+        const n = this.integer(buf, start, cr)
+        if (Number.isNaN(n)) {
+          const text = buf.toString("latin1", start, cr)
+          if (/^[-+]?\d+$/.test(text)) {
+            this.value = BigInt(text)
+            return after
+          }
+          return this.fail(this.base + start, "an integer", JSON.stringify(text))
+        }
+        this.value = n
+        return after
+      }
+      case 36: // $ bulk string
+      case 33: // ! bulk error
+      case 61: {
+        // = verbatim string
+        const length = this.integer(buf, start, cr)
+        if (Number.isNaN(length) || length < -1) {
+          return this.fail(this.base + start, "a bulk length", JSON.stringify(buf.toString("latin1", start, cr)))
+        }
+        if (length === -1) {
+          if (type !== 36) return this.fail(this.base + start, "a non-negative length")
+          this.value = null
+          return after
+        }
+        if (length > this.maxBulkLength) {
+          return this.fail(this.base + start, `a bulk length of at most ${this.maxBulkLength}`, String(length))
+        }
+        const stop = after + length
+        if (stop + 2 > end) {
+          this.need = this.partsLength + (stop + 2 - pos)
+          return INCOMPLETE
+        }
+        if (buf[stop] !== CR || buf[stop + 1] !== LF) {
+          return this.fail(this.base + stop, "CRLF after the bulk string", show(buf[stop]))
+        }
+        if (type === 36) {
+          this.value = this.binary ? buf.subarray(after, stop) : buf.toString("utf8", after, stop)
+        } else if (type === 33) {
+          this.value = new ErrorReply(buf.toString("utf8", after, stop))
+        } else {
+          if (length < 4 || buf[after + 3] !== 58) return this.fail(this.base + after, "a verbatim format such as txt:")
+          const format = buf.toString("latin1", after, after + 3)
+          this.value = new VerbatimString(
+            format,
+            this.binary ? buf.subarray(after + 4, stop) : buf.toString("utf8", after + 4, stop)
+          )
+        }
+        return stop + 2
+      }
+      case 42: // * array
+      case 37: // % map
+      case 126: // ~ set
+      case 62: // > push
+      case 124: {
+        // | attribute
+        const n = this.integer(buf, start, cr)
+        if (Number.isNaN(n) || n < -1 || (n === -1 && type !== 42)) {
+          return this.fail(this.base + start, "an aggregate length", JSON.stringify(buf.toString("latin1", start, cr)))
+        }
+        if (n === -1) {
+          this.value = null
+          return after
+        }
+        this.aggregate =
+          type === 42
+            ? enum_.Array
+            : type === 37
+              ? enum_.Map
+              : type === 126
+                ? enum_.Set
+                : type === 62
+                  ? enum_.Push
+                  : enum_.Attribute
+        this.count = type === 37 || type === 124 ? n * 2 : n
+        return after
+      }
+      case 95: // _ null
+        if (cr !== start) return this.fail(this.base + start, "CRLF after _")
+        this.value = null
+        return after
+      case 35: // # boolean
+        if (cr !== start + 1 || (buf[start] !== 116 && buf[start] !== 102)) {
+          return this.fail(this.base + start, "t or f", JSON.stringify(buf.toString("latin1", start, cr)))
+        }
+        this.value = buf[start] === 116
+        return after
+      case 44: {
+        // , double
+        const text = buf.toString("latin1", start, cr)
+        const lower = text.toLowerCase()
+        const n =
+          lower === "inf" || lower === "+inf"
+            ? Infinity
+            : lower === "-inf"
+              ? -Infinity
+              : lower === "nan" || lower === "-nan"
+                ? NaN
+                : /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)
+                  ? Number(text)
+                  : undefined
+        if (n === undefined) return this.fail(this.base + start, "a double", JSON.stringify(text))
+        this.value = n
+        return after
+      }
+      case 40: {
+        // ( big number
+        const text = buf.toString("latin1", start, cr)
+        if (!/^[-+]?\d+$/.test(text)) return this.fail(this.base + start, "a big number", JSON.stringify(text))
+        this.value = BigInt(text)
+        return after
+      }
+      default:
+        return this.fail(this.base + pos, "a RESP type byte", show(type))
+    }
+  }
+}
+
+const isType: ReadonlyArray<boolean> = (() => {
+  const table: Array<boolean> = new Array(256).fill(false)
+  for (const c of "+-:$!=*%~>|_#,(") table[c.charCodeAt(0)] = true
+  return table
+})()
+
+const show = (byte: number | undefined): string =>
+  byte === undefined ? "end of input" : byte >= 32 && byte < 127 ? JSON.stringify(String.fromCharCode(byte)) : `byte 0x${byte.toString(16)}`
+
+/**
+ * Decodes a whole buffer: every complete reply, or the `ProtocolError`. A trailing partial reply is an error too.
+ *
+ * @category decoding
+ * @since 0.1.0
+ */
+export const decodeAll = (
+  bytes: Uint8Array,
+  options?: RespDecoderOptions
+): Result.Result<Array<RespValue>, ProtocolError> => {
+  const decoder = new RespDecoder(options)
+  const replies: Array<RespValue> = []
+  const error = decoder.feed(bytes, (value) => {
+    replies.push(value)
+  })
+  if (error !== undefined) return Result.fail(error)
+  if (decoder.pending > 0) {
+    return Result.fail(
+      new ProtocolError({
+        offset: bytes.length,
+        expected: "the rest of a reply",
+        message: `invalid RESP at byte ${bytes.length}: expected the rest of a reply, found end of input`
+      })
+    )
+  }
+  return Result.succeed(replies)
+}
