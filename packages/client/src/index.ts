@@ -1,4 +1,23 @@
 /**
+ * `@fxredis/client`: the `Redis` service and its layers, typed commands, errors and options.
+ *
  * @since 0.1.0
  */
-export const placeholder = 1
+
+export type { ScoredMember, StreamEntry, StreamRead } from "./Command.ts"
+export * as Command from "./Command.ts"
+export type { Key, SetOptions, Value } from "./commands/Strings.ts"
+export * as PersistenceRedis from "./PersistenceRedis.ts"
+export {
+  type Dedicated,
+  type Message,
+  Redis,
+  type RedisShape,
+  type ScanOptions,
+  type Script,
+  type SeedOptions,
+  type Transaction
+} from "./Redis.ts"
+export * as RedisConnection from "./RedisConnection.ts"
+export * from "./RedisErrors.ts"
+export * from "./RedisOptions.ts"

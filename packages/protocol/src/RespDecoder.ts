@@ -216,7 +216,8 @@ export class RespDecoder {
     const cr = buf.indexOf(CR, from)
     if (cr === -1 || cr + 1 >= end) {
       const length = cr === -1 ? end - from : cr - from
-      if (length > this.maxLineLength) return this.fail(this.base + from, `a line of at most ${this.maxLineLength} bytes`)
+      if (length > this.maxLineLength)
+        return this.fail(this.base + from, `a line of at most ${this.maxLineLength} bytes`)
       this.need = this.partsLength + (end - from) + 1
       return INCOMPLETE
     }
@@ -394,7 +395,11 @@ const isType: ReadonlyArray<boolean> = (() => {
 })()
 
 const show = (byte: number | undefined): string =>
-  byte === undefined ? "end of input" : byte >= 32 && byte < 127 ? JSON.stringify(String.fromCharCode(byte)) : `byte 0x${byte.toString(16)}`
+  byte === undefined
+    ? "end of input"
+    : byte >= 32 && byte < 127
+      ? JSON.stringify(String.fromCharCode(byte))
+      : `byte 0x${byte.toString(16)}`
 
 /**
  * Decodes a whole buffer: every complete reply, or the `ProtocolError`. A trailing partial reply is an error too.

@@ -1,4 +1,7 @@
 /**
+ * `@fxredis/testing`: a real `redis-server` per test, with fault controls, and a scripted fake server.
+ *
  * @since 0.1.0
  */
-export const placeholder = 1
+export * as FakeServer from "./FakeServer.ts"
+export * as RedisServer from "./RedisServer.ts"

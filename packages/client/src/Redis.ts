@@ -1,0 +1,450 @@
+/**
+ * The `Redis` service: typed commands, any command with `send`, scans as Streams, Lua scripts with a cache,
+ * pub/sub as Streams, and transactions pinned to one connection; provided by layers for one connection or a pool.
+ *
+ * - Commands from any number of fibers in the same tick go out in one write per connection (pipelining).
+ * - A pool (`poolSize > 1`) sends each command to the next connection that is up, round-robin.
+ * - Blocking commands (BLPOP, BRPOP, BLMOVE, XREAD BLOCK) take a connection of their own from a small pool, so they
+ *   never stall other commands; interrupting one closes its connection (it may still be blocked on the server).
+ * - Pub/sub runs on a connection of its own (RESP3), re-subscribed after every reconnect.
+ * - Transactions pin one connection, which leaves the rotation until the transaction ends.
+ *
+ * Interrupting a command, timing it out or closing the layer's scope never desynchronises a connection; closing
+ * the scope closes every socket and stops every fiber and timer the client started.
+ *
+ * @since 0.1.0
+ */
+import { createHash } from "node:crypto"
+import type { CommandArg, RespValue } from "@fxredis/protocol"
+import { type Endpoint, type EndpointError, Transport } from "@fxredis/transport"
+import * as NodeTransport from "@fxredis/transport/NodeTransport"
+import { Config, Context, Effect, Layer, Option, type Redacted, type Scope, Stream } from "effect"
+import * as C from "./Command.ts"
+import { type Bound, bind, type Table } from "./internal/commands.ts"
+import { routing } from "./internal/keys.ts"
+import * as Node from "./internal/node.ts"
+import { commandName } from "./internal/pipeline.ts"
+import * as TransactionImpl from "./internal/transaction.ts"
+import { type ConnectionError, type RedisError, type ReplyError, ShardingError } from "./RedisErrors.ts"
+import { type RedisOptions, resolve } from "./RedisOptions.ts"
+import * as RedisSharded from "./RedisSharded.ts"
+import type * as Subscriber from "./RedisSubscriber.ts"
+
+/**
+ * A Lua script with its SHA1: `run` sends `EVALSHA`, and loads the script when the server answers `NOSCRIPT`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Script {
+  readonly source: string
+  readonly sha: string
+  readonly run: (keys: ReadonlyArray<string>, args?: ReadonlyArray<CommandArg>) => Effect.Effect<RespValue, RedisError>
+}
+
+/**
+ * Options of the SCAN family.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ScanOptions {
+  readonly match?: string | undefined
+  readonly count?: number | undefined
+  /** SCAN only: keys of this type */
+  readonly type?: string | undefined
+}
+
+/**
+ * Commands on a pinned connection, plus `watch` and `exec`: `exec` sends `MULTI`, the queued commands and `EXEC`
+ * in one write and types each reply in order. A command the server rejects while queueing fails the whole
+ * transaction (`EXECABORT`: nothing ran); a command that fails while running fails `exec` with its `ReplyError`
+ * (the others did run, as Redis does). `exec` fails with `TransactionAbortedError` when a watched key changed.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Transaction = TransactionImpl.Transaction
+
+/**
+ * A pub/sub message.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Message = Subscriber.Message
+
+/**
+ * The shape of the `Redis` service.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RedisShape extends Bound<Table> {
+  /** any command, its reply as the server sent it */
+  readonly send: (command: string, ...args: ReadonlyArray<CommandArg>) => Effect.Effect<RespValue, RedisError>
+  /** runs a command descriptor (see `Command`) */
+  readonly run: <A>(command: C.Command<A>) => Effect.Effect<A, RedisError>
+  /** every key, lazily, with `SCAN` */
+  readonly scan: (options?: ScanOptions) => Stream.Stream<string, RedisError>
+  readonly hscan: (key: string, options?: ScanOptions) => Stream.Stream<readonly [string, string], RedisError>
+  readonly sscan: (key: string, options?: ScanOptions) => Stream.Stream<string, RedisError>
+  readonly zscan: (key: string, options?: ScanOptions) => Stream.Stream<C.ScoredMember, RedisError>
+  /** a script with its SHA1, run with `EVALSHA` and loaded on `NOSCRIPT` */
+  readonly script: (source: string) => Script
+  /** `EVAL` through the script cache (`EVALSHA`, then `SCRIPT LOAD` on `NOSCRIPT`) */
+  readonly eval: (
+    source: string,
+    keys: ReadonlyArray<string>,
+    args?: ReadonlyArray<CommandArg>
+  ) => Effect.Effect<RespValue, RedisError>
+  /** messages on these channels for as long as the stream runs, on a connection of its own */
+  readonly subscribe: (...channels: ReadonlyArray<string>) => Stream.Stream<Message, RedisError>
+  /** messages on channels matching these patterns */
+  readonly psubscribe: (...patterns: ReadonlyArray<string>) => Stream.Stream<Message, RedisError>
+  /** runs `body` on one connection that leaves the rotation until it ends (see `Transaction`) */
+  readonly transaction: <A, E, R>(
+    body: (tx: Transaction) => Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | RedisError, R>
+  /** the servers this client talks to */
+  readonly endpoints: ReadonlyArray<string>
+  /** the server a key is routed to (always the one server unless sharded) */
+  readonly shardOf: (key: string) => string
+  /**
+   * Connections of their own, outside the rotation (one per shard when sharded, routed the same way), until
+   * `close`: what `effect/persistence/Redis`' `reserve` needs. They close with the client too.
+   */
+  readonly dedicated: Effect.Effect<Dedicated, RedisError>
+}
+
+/**
+ * A dedicated connection (see `RedisShape.dedicated`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Dedicated {
+  readonly send: (command: string, ...args: ReadonlyArray<CommandArg>) => Effect.Effect<RespValue, RedisError>
+  /** closes the connection; commands in flight on it fail with `ConnectionError` */
+  readonly close: Effect.Effect<void>
+}
+
+const sha1 = (source: string) => createHash("sha1").update(source).digest("hex")
+
+const scanStream = <A>(
+  run: <B>(command: C.Command<B>) => Effect.Effect<B, RedisError>,
+  head: ReadonlyArray<CommandArg>,
+  options: ScanOptions | undefined,
+  items: (raw: Array<string>) => Array<A>
+): Stream.Stream<A, RedisError> =>
+  Stream.paginate("0", (cursor: string) => {
+    const args: Array<CommandArg> = [...head, cursor]
+    if (options?.match !== undefined) args.push("MATCH", options.match)
+    if (options?.count !== undefined) args.push("COUNT", options.count)
+    if (options?.type !== undefined) args.push("TYPE", options.type)
+    return Effect.map(run(C.make(args, C.scanPage)), ([next, page]) => [
+      items(page),
+      next === "0" ? Option.none() : Option.some(next)
+    ])
+  })
+
+const pairs = (raw: Array<string>): Array<readonly [string, string]> => {
+  const out: Array<readonly [string, string]> = []
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]])
+  return out
+}
+
+const scoredPairs = (raw: Array<string>): Array<C.ScoredMember> =>
+  pairs(raw).map(([member, score]) => ({ member, score: parseFloat(score) }))
+
+/** The transport to use: a `Transport` in the context, else Node's. */
+const currentTransport = Effect.map(Effect.serviceOption(Transport), (t) =>
+  Option.getOrElse(t, () => NodeTransport.make)
+)
+
+/**
+ * Assembles the service from how to run a command.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeShape = (parts: {
+  readonly run: (command: C.Command<unknown>) => Effect.Effect<unknown, RedisError>
+  /** each server's own `run`, for SCAN over all of them */
+  readonly nodes: ReadonlyArray<Node.Node>
+  readonly shardOf: (key: string) => string
+  readonly subscribe: Subscriber.Subscriber["subscribe"]
+  readonly select: (commands: ReadonlyArray<C.Command<unknown>>) => Effect.Effect<TransactionImpl.Selection, RedisError>
+}): RedisShape => {
+  const dedicated: Effect.Effect<Dedicated, RedisError> = Effect.gen(function* () {
+    const opened: Array<Node.Dedicated> = []
+    const closeAll = Effect.forEach(opened, (d) => d.close, { discard: true })
+    yield* Effect.forEach(parts.nodes, (node) => Effect.map(node.dedicated, (d) => opened.push(d)), {
+      discard: true
+    }).pipe(Effect.onError(() => closeAll))
+    const route = opened.length === 1 ? opened[0].run : RedisSharded.make(opened).run
+    return {
+      send: (command, ...args) => route(C.make([command, ...args], C.raw)) as Effect.Effect<RespValue, RedisError>,
+      close: closeAll
+    }
+  })
+  const run = parts.run as <A>(command: C.Command<A>) => Effect.Effect<A, RedisError>
+  const scripts = new Map<string, Script>()
+  const script = (source: string): Script => {
+    const cached = scripts.get(source)
+    if (cached !== undefined) return cached
+    const sha = sha1(source)
+    const made: Script = {
+      source,
+      sha,
+      run: (keys, args = []) =>
+        run(C.make(["EVALSHA", sha, keys.length, ...keys, ...args], C.raw)).pipe(
+          Effect.catchIf(
+            (e): e is ReplyError => e._tag === "ReplyError" && e.code === "NOSCRIPT",
+            () => run(C.make(["EVAL", source, keys.length, ...keys, ...args], C.raw))
+          )
+        )
+    }
+    scripts.set(source, made)
+    return made
+  }
+  return {
+    ...bind(parts.run),
+    run,
+    send: (command, ...args) => run(C.make([command, ...args], C.raw)),
+    scan: (options) =>
+      Stream.flatMap(
+        Stream.fromIterable(parts.nodes),
+        (node) =>
+          scanStream(
+            node.run as <A>(command: C.Command<A>) => Effect.Effect<A, RedisError>,
+            ["SCAN"],
+            options,
+            (raw) => raw
+          ),
+        { concurrency: 1 }
+      ),
+    hscan: (key, options) => scanStream(run, ["HSCAN", key], options, pairs),
+    sscan: (key, options) => scanStream(run, ["SSCAN", key], options, (raw) => raw),
+    zscan: (key, options) => scanStream(run, ["ZSCAN", key], options, scoredPairs),
+    script,
+    eval: (source, keys, args) => script(source).run(keys, args),
+    subscribe: (...channels) => parts.subscribe("channel", channels),
+    psubscribe: (...patterns) => parts.subscribe("pattern", patterns),
+    transaction: (body) => TransactionImpl.run(parts.select, body),
+    shardOf: parts.shardOf,
+    dedicated,
+    endpoints: parts.nodes.map((n) => n.name)
+  }
+}
+
+/**
+ * Builds the service from options (validated first): the body of every layer.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = (
+  options: RedisOptions,
+  lazy: boolean
+): Effect.Effect<RedisShape, ConnectionError | EndpointError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const resolved = yield* resolve(options)
+    const transport = yield* currentTransport
+    const nodes = yield* Effect.forEach(resolved, (o) => Node.make(o, transport, lazy), { concurrency: "unbounded" })
+    if (nodes.length === 1) {
+      const node = nodes[0]
+      return makeShape({
+        run: node.run,
+        nodes,
+        shardOf: () => node.name,
+        subscribe: node.subscriber.subscribe,
+        select: () => Effect.succeed({ id: node.name, pin: node.pin })
+      })
+    }
+    const sharded = RedisSharded.make(nodes)
+    return makeShape({
+      run: sharded.run,
+      nodes,
+      shardOf: (key) => sharded.nodeOf(key).name,
+      subscribe: (kind, names) => {
+        const groups = new Map<Node.Node, Array<string>>()
+        for (const name of names) {
+          for (const node of kind === "channel" ? [sharded.nodeOf(name)] : nodes) {
+            const group = groups.get(node) ?? []
+            group.push(name)
+            groups.set(node, group)
+          }
+        }
+        return Stream.mergeAll(
+          [...groups].map(([node, group]) => node.subscriber.subscribe(kind, group)),
+          { concurrency: "unbounded" }
+        )
+      },
+      select: (commands) => {
+        const owners = new Set<Node.Node>()
+        for (const command of commands) {
+          const route = routing(command.args)
+          if (route._tag === "Keys") for (const i of route.indexes) owners.add(sharded.nodeOf(command.args[i]))
+          else if (route._tag === "Split") {
+            for (let i = 1; i < command.args.length; i += route.step) owners.add(sharded.nodeOf(command.args[i]))
+          }
+        }
+        if (owners.size === 0) {
+          return Effect.fail(
+            new ShardingError({
+              command: commandName(commands[0]?.args[0]),
+              shards: nodes.map((n) => n.name),
+              message: "a transaction on a sharded client must start with a command that names a key"
+            })
+          )
+        }
+        if (owners.size > 1) {
+          return Effect.fail(
+            new ShardingError({
+              command: commandName(commands[0]?.args[0]),
+              shards: [...owners].map((n) => n.name),
+              message: "a transaction runs on one shard: its keys live on different shards (use a hash tag)"
+            })
+          )
+        }
+        const [node] = owners
+        return Effect.succeed({ id: node.name, pin: node.pin })
+      }
+    })
+  })
+
+/**
+ * The options of the seed's (txredisapi's) constructors.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface SeedOptions {
+  readonly dbid?: number | undefined
+  readonly reconnect?: RedisOptions["reconnect"]
+  readonly password?: string | Redacted.Redacted<string> | undefined
+}
+
+/**
+ * The `Redis` service, with its layers.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect, Option } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const redis = yield* Redis
+ *   yield* redis.set("greeting", "hello", { expire: "1 minute" })
+ *   return Option.getOrElse(yield* redis.get("greeting"), () => "none")
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(Redis.layer({ endpoint: "unix:///tmp/redis.sock" }))))
+ * ```
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client/Redis") {
+  /** Connects while the layer is built; fails with `ConnectionError` (or `EndpointError` for a bad option). */
+  static readonly layer = (options: RedisOptions = {}): Layer.Layer<Redis, ConnectionError | EndpointError> =>
+    Layer.effect(Redis, make(options, false))
+
+  /**
+   * Builds at once and connects in the background, reconnecting for ever (what an HTTP service wants at start-up):
+   * commands wait offline until connected, up to `commandTimeout`. Fails only for a bad option.
+   */
+  static readonly layerLazy = (options: RedisOptions = {}): Layer.Layer<Redis, EndpointError> =>
+    Layer.effect(
+      Redis,
+      make(options, true).pipe(
+        Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
+      )
+    )
+
+  /**
+   * Reads the options from `Config`: `REDIS_URL` (default `redis://localhost:6379`), `REDIS_PASSWORD` (redacted),
+   * `REDIS_DATABASE`, `REDIS_POOL_SIZE`, `REDIS_COMMAND_TIMEOUT`, `REDIS_CONNECT_TIMEOUT`; lazy unless `lazy: false`.
+   */
+  static readonly layerConfig = (
+    config: Config.Config<RedisOptions> = defaultConfig,
+    options: { readonly lazy?: boolean | undefined } = {}
+  ): Layer.Layer<Redis, ConnectionError | EndpointError | Config.ConfigError> =>
+    Layer.effect(
+      Redis,
+      Effect.gen(function* () {
+        return yield* make(yield* config, options.lazy ?? true)
+      })
+    )
+
+  /** txredisapi's `UnixConnection(path="/tmp/redis.sock", dbid=0, reconnect=True)` */
+  static readonly unixConnection = (options: SeedOptions & { readonly path?: string | undefined } = {}) =>
+    Redis.layer(seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options))
+  /** txredisapi's `Connection(host="localhost", port=6379, dbid=0, reconnect=True)` */
+  static readonly connection = (
+    options: SeedOptions & { readonly host?: string | undefined; readonly port?: number | undefined } = {}
+  ) => Redis.layer(seed({ _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 }, options))
+  /** txredisapi's `lazyUnixConnection` */
+  static readonly lazyUnixConnection = (options: SeedOptions & { readonly path?: string | undefined } = {}) =>
+    Redis.layerLazy(seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options))
+  /** txredisapi's `lazyConnection` */
+  static readonly lazyConnection = (
+    options: SeedOptions & { readonly host?: string | undefined; readonly port?: number | undefined } = {}
+  ) => Redis.layerLazy(seed({ _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 }, options))
+  /** txredisapi's `UnixConnectionPool(path, dbid, poolsize=10, reconnect)` */
+  static readonly unixConnectionPool = (
+    options: SeedOptions & { readonly path?: string | undefined; readonly poolsize?: number | undefined } = {}
+  ) => Redis.layer(seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options, options.poolsize ?? 10))
+  /** txredisapi's `ConnectionPool(host, port, dbid, poolsize=10, reconnect)` */
+  static readonly connectionPool = (
+    options: SeedOptions & {
+      readonly host?: string | undefined
+      readonly port?: number | undefined
+      readonly poolsize?: number | undefined
+    } = {}
+  ) =>
+    Redis.layer(
+      seed(
+        { _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 },
+        options,
+        options.poolsize ?? 10
+      )
+    )
+  /** txredisapi's `lazyUnixConnectionPool` */
+  static readonly lazyUnixConnectionPool = (
+    options: SeedOptions & { readonly path?: string | undefined; readonly poolsize?: number | undefined } = {}
+  ) => Redis.layerLazy(seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options, options.poolsize ?? 10))
+  /** txredisapi's `lazyConnectionPool` */
+  static readonly lazyConnectionPool = (
+    options: SeedOptions & {
+      readonly host?: string | undefined
+      readonly port?: number | undefined
+      readonly poolsize?: number | undefined
+    } = {}
+  ) =>
+    Redis.layerLazy(
+      seed(
+        { _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 },
+        options,
+        options.poolsize ?? 10
+      )
+    )
+}
+
+const seed = (endpoint: Endpoint, options: SeedOptions, poolSize?: number): RedisOptions => ({
+  endpoint,
+  database: options.dbid ?? 0,
+  reconnect: options.reconnect ?? true,
+  password: options.password,
+  poolSize
+})
+
+const defaultConfig: Config.Config<RedisOptions> = Config.all({
+  endpoint: Config.String("REDIS_URL").pipe(Config.withDefault("redis://localhost:6379")),
+  password: Config.Redacted("REDIS_PASSWORD").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  database: Config.Int("REDIS_DATABASE").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  poolSize: Config.Int("REDIS_POOL_SIZE").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  commandTimeout: Config.Duration("REDIS_COMMAND_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
+  connectTimeout: Config.Duration("REDIS_CONNECT_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined))
+})

@@ -1,0 +1,224 @@
+/**
+ * One connection to one Redis server: the pipeline (see `internal/pipeline.ts`) plus its lifecycle, owned by Effect.
+ *
+ * - **Connecting**: `Transport.connect` opens a link within the connection's Scope; the handshake (`HELLO`/`AUTH`,
+ *   `SELECT`, `CLIENT SETNAME`) is pipelined in one write on every (re)connect. A failed handshake (a wrong
+ *   password, say) is a `ConnectionError` with reason `"Handshake"` and the server's `ReplyError` as its cause.
+ * - **Eager or lazy**: `make(options, { lazy: false })` connects before it returns and fails with the first
+ *   `ConnectionError` (retried first with `reconnect` only when it is an explicit `Schedule`: the default policy
+ *   retries for ever, which is what `lazy` is for). `lazy: true` returns at once and connects in a fiber.
+ * - **Reconnecting**: when the link drops, commands in flight fail (`sent: true`: they may have run) and are never
+ *   retried; the `reconnect` Schedule paces new attempts, starting afresh after each successful connect. Commands
+ *   issued meanwhile wait offline (bounded by `commandTimeout` and `maxOfflineCommands`) or fail at once when
+ *   `offlineQueue` is off. With `reconnect: false`, or when a finite Schedule gives up, the connection closes and
+ *   every later command fails with reason `"Closed"`.
+ * - **Scope close**: the reconnect fiber is interrupted, the socket destroyed, the deadline timer cleared, and every
+ *   waiting command fails with reason `"Closed"`. Nothing is left behind.
+ *
+ * @since 0.1.0
+ */
+import type { CommandArg, Push, RespValue } from "@fxredis/protocol"
+import type { Transport } from "@fxredis/transport"
+import { ConnectionError } from "@fxredis/transport"
+import { Deferred, Effect, Exit, Redacted, Scope } from "effect"
+import { identity, Pipeline, type Transform } from "./internal/pipeline.ts"
+import type { RedisError } from "./RedisErrors.ts"
+import type { ResolvedOptions } from "./RedisOptions.ts"
+
+/**
+ * @category models
+ * @since 0.1.0
+ */
+export interface RedisConnection {
+  /** the server, as `Endpoint.format` gives it */
+  readonly name: string
+  readonly options: ResolvedOptions
+  /** sends one command; the reply goes through `transform` */
+  readonly run: (args: ReadonlyArray<CommandArg>, transform: Transform) => Effect.Effect<unknown, RedisError>
+  /** sends several commands in this order, in one write; each result as an Exit, in order */
+  readonly runBatch: (
+    commands: ReadonlyArray<{ readonly args: ReadonlyArray<CommandArg>; readonly transform: Transform }>
+  ) => Effect.Effect<Array<Exit.Exit<unknown, RedisError>>>
+  /** writes a command that has no reply of its own (RESP3 `SUBSCRIBE`); false when not connected */
+  readonly writeOnly: (args: ReadonlyArray<CommandArg>) => boolean
+  /** true while connected and past the handshake */
+  readonly isReady: () => boolean
+  /** commands written or queued and not yet answered */
+  readonly inFlight: () => number
+  /** closes this connection's current link (the reconnect policy then applies), as a dropped link would */
+  readonly dropLink: () => void
+}
+
+/**
+ * @category models
+ * @since 0.1.0
+ */
+export interface ConnectionMode {
+  readonly lazy: boolean
+  /** forces RESP3 and receives push frames (the pub/sub connection) */
+  readonly onPush?: ((push: Push) => void) | undefined
+  /** runs after every successful handshake, before user commands flow (the subscriber re-subscribes here) */
+  readonly onReady?: ((connection: RedisConnection) => void) | undefined
+  /** blocking commands' connections: no command timeout */
+  readonly blocking?: boolean | undefined
+}
+
+const handshakeCommands = (options: ResolvedOptions, protocol: 2 | 3): Array<Array<string>> => {
+  const commands: Array<Array<string>> = []
+  const password = options.password === undefined ? undefined : Redacted.value(options.password)
+  if (protocol === 3) {
+    const hello = ["HELLO", "3"]
+    if (password !== undefined) hello.push("AUTH", options.username ?? "default", password)
+    if (options.clientName !== undefined) hello.push("SETNAME", options.clientName)
+    commands.push(hello)
+  } else {
+    if (password !== undefined) {
+      commands.push(options.username === undefined ? ["AUTH", password] : ["AUTH", options.username, password])
+    }
+    if (options.clientName !== undefined) commands.push(["CLIENT", "SETNAME", options.clientName])
+  }
+  if (options.database !== 0) commands.push(["SELECT", String(options.database)])
+  return commands
+}
+
+/** Enqueues commands in order within one callback (so they share a write), resolving once all have replied. */
+const batch = (
+  commands: ReadonlyArray<{ readonly args: ReadonlyArray<CommandArg>; readonly transform: Transform }>,
+  enqueue: Pipeline["enqueue"]
+): Effect.Effect<Array<Exit.Exit<unknown, RedisError>>> =>
+  Effect.callback<Array<Exit.Exit<unknown, RedisError>>>((resume) => {
+    const results: Array<Exit.Exit<unknown, RedisError>> = new Array(commands.length)
+    let remaining = commands.length
+    if (remaining === 0) return resume(Exit.succeed(results))
+    commands.forEach((command, i) => {
+      enqueue(command.args, command.transform, (exit) => {
+        results[i] = exit
+        if (--remaining === 0) resume(Exit.succeed(results))
+      })
+    })
+  })
+
+/**
+ * Opens one connection in the current Scope.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make = (
+  options: ResolvedOptions,
+  transport: Transport["Service"],
+  mode: ConnectionMode
+): Effect.Effect<RedisConnection, ConnectionError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const protocol = mode.onPush !== undefined ? 3 : options.protocol
+    const pipeline = new Pipeline({
+      endpoint: options.name,
+      commandTimeout: mode.blocking ? Infinity : options.commandTimeout,
+      offlineQueue: options.offlineQueue,
+      maxOfflineCommands: options.maxOfflineCommands,
+      binary: false,
+      onPush: mode.onPush
+    })
+    const closed = (message: string) =>
+      new ConnectionError({ endpoint: options.name, reason: "Closed", message, sent: false })
+    yield* Effect.addFinalizer(() => Effect.sync(() => pipeline.close(closed("the client was closed"))))
+
+    let current: { readonly dropLink: () => void } | undefined
+    const connection: RedisConnection = {
+      name: options.name,
+      options,
+      run: (args, transform) =>
+        Effect.callback<unknown, RedisError>((resume) => {
+          pipeline.enqueue(args, transform, resume)
+        }),
+      runBatch: (commands) => batch(commands, pipeline.enqueue),
+      writeOnly: pipeline.writeOnly,
+      isReady: () => pipeline.isReady,
+      inFlight: () => pipeline.inFlight,
+      dropLink: () => current?.dropLink()
+    }
+
+    const handshake = batch(
+      handshakeCommands(options, protocol).map((args) => ({ args, transform: identity })),
+      pipeline.enqueueHandshake
+    ).pipe(
+      Effect.flatMap((exits) => Effect.forEach(exits, (exit) => exit, { discard: true })),
+      Effect.mapError((cause) =>
+        cause._tag === "ConnectionError"
+          ? cause
+          : new ConnectionError({
+              endpoint: options.name,
+              reason: "Handshake",
+              message: `the handshake failed: ${cause.message}`,
+              cause
+            })
+      )
+    )
+
+    /** connect + handshake; yields the session's scope and the signal of its end */
+    const open = Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const opened = yield* Effect.exit(
+        Effect.gen(function* () {
+          const link = yield* transport.connect(options.endpoint, { connectTimeout: options.connectTimeout })
+          const down = yield* Deferred.make<ConnectionError>()
+          pipeline.attach(link, (error) => Deferred.doneUnsafe(down, Exit.succeed(error)))
+          yield* handshake.pipe(Effect.tapError((error) => Effect.sync(() => pipeline.detach(error))))
+          pipeline.ready()
+          current = {
+            dropLink: () => {
+              const error = closed("the link was closed by the client")
+              pipeline.detach(error)
+              Deferred.doneUnsafe(down, Exit.succeed(error))
+            }
+          }
+          if (mode.onReady !== undefined) mode.onReady(connection)
+          return down
+        }).pipe(Scope.provide(scope))
+      )
+      if (Exit.isFailure(opened)) {
+        yield* Scope.close(scope, opened)
+        return yield* Effect.failCause(opened.cause)
+      }
+      return { scope, down: opened.value }
+    })
+
+    const serve = (session: { readonly scope: Scope.Closeable; readonly down: Deferred.Deferred<ConnectionError> }) =>
+      Deferred.await(session.down).pipe(
+        Effect.tap((error) => Effect.logDebug(`fxredis: link to ${options.name} lost: ${error.message}`)),
+        Effect.ensuring(
+          Effect.suspend(() => {
+            current = undefined
+            return Scope.close(session.scope, Exit.void)
+          })
+        )
+      )
+
+    const policy = options.reconnect
+    const reconnecting = policy === undefined ? open : open.pipe(Effect.retry(policy))
+    /** serves the session, then reconnects for as long as the policy allows; closes the pipeline when it gives up */
+    const lifecycle = (first: Effect.Effect<void, ConnectionError>) =>
+      Effect.gen(function* () {
+        yield* first
+        if (policy === undefined) return
+        while (true) yield* serve(yield* reconnecting)
+      }).pipe(
+        Effect.catch((error: ConnectionError) =>
+          Effect.sync(() => pipeline.close(closed(`gave up reconnecting: ${error.message}`)))
+        ),
+        Effect.ensuring(Effect.sync(() => policy === undefined && pipeline.close(closed("the link was lost")))),
+        Effect.forkScoped
+      )
+
+    if (mode.lazy) {
+      yield* lifecycle(reconnecting.pipe(Effect.flatMap(serve)))
+    } else {
+      const first = yield* options.reconnectExplicit ? reconnecting : open
+      yield* lifecycle(serve(first))
+    }
+    return connection
+  })
+
+/** Sends any command with no reply transform (the decoded RESP value). @internal */
+export const send = (connection: RedisConnection, args: ReadonlyArray<CommandArg>) =>
+  connection.run(args, identity) as Effect.Effect<RespValue, RedisError>

@@ -1,0 +1,100 @@
+/**
+ * The errors of `@fxredis/client`, all typed values in the error channel.
+ *
+ * - `ConnectionError` (from `@fxredis/transport`): the link could not be opened, dropped, or the client is offline.
+ *   For a command that was written before the link dropped, `sent` is `true`: it may or may not have run.
+ * - `ReplyError`: the server answered `-ERR …`; `code` is the first word (`ERR`, `WRONGTYPE`, `NOSCRIPT`, …).
+ * - `ProtocolError` (from `@fxredis/protocol`): the server sent bytes that are not RESP; the connection was closed.
+ * - `CommandTimeoutError`: no reply within `commandTimeout` (distinct from `Effect.timeout`'s `TimeoutError`).
+ * - `ShardingError`: a sharded client cannot route a command (its keys live on different shards, or it has no key).
+ * - `TransactionAbortedError`: `EXEC` returned nil because a `WATCH`ed key changed.
+ *
+ * Nothing here is thrown: every public function puts these in the error channel.
+ *
+ * @since 0.1.0
+ */
+import { ProtocolError } from "@fxredis/protocol"
+import { ConnectionError } from "@fxredis/transport"
+import { Schema } from "effect"
+
+export { ConnectionError, ProtocolError }
+
+/**
+ * The server answered a command with an error reply.
+ *
+ * @example
+ * ```ts
+ * import { Redis, ReplyError } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const safe = Effect.gen(function*() {
+ *   const redis = yield* Redis
+ *   return yield* redis.incr("not-a-number")
+ * }).pipe(Effect.catchTag("ReplyError", (e: ReplyError) => Effect.succeed(e.code)))
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ReplyError extends Schema.TaggedError<ReplyError>()("ReplyError", {
+  /** the error code: the first word of the reply when it is upper case (`ERR`, `WRONGTYPE`, `NOSCRIPT`, `MOVED`…) */
+  code: Schema.String,
+  /** the whole error text as the server sent it (without the leading `-`) */
+  message: Schema.String,
+  /** the command's name, upper case */
+  command: Schema.String
+}) {}
+
+/**
+ * No reply came within the client's `commandTimeout`. The connection stays consistent: the late reply, if it ever
+ * comes, is discarded, and the next command gets its own reply.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class CommandTimeoutError extends Schema.TaggedError<CommandTimeoutError>()("CommandTimeoutError", {
+  command: Schema.String,
+  /** the timeout in milliseconds */
+  timeout: Schema.Number,
+  /** `true` when the command had been written to the server (it may still run), `false` when it waited offline */
+  sent: Schema.Boolean,
+  message: Schema.String
+}) {}
+
+/**
+ * A sharded client could not route a command: its keys hash to different shards, or it has no key and cannot be
+ * sent to every shard. Nothing was sent.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ShardingError extends Schema.TaggedError<ShardingError>()("ShardingError", {
+  command: Schema.String,
+  /** the shards involved (endpoint names) */
+  shards: Schema.Array(Schema.String),
+  message: Schema.String
+}) {}
+
+/**
+ * `EXEC` returned nil: a key under `WATCH` changed, so the transaction did not run. Retry it with `Effect.retry`.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class TransactionAbortedError extends Schema.TaggedError<TransactionAbortedError>()("TransactionAbortedError", {
+  message: Schema.String
+}) {}
+
+/**
+ * Every error a command of the `Redis` service can fail with.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export type RedisError =
+  | ConnectionError
+  | ReplyError
+  | ProtocolError
+  | CommandTimeoutError
+  | ShardingError
+  | TransactionAbortedError

@@ -1,0 +1,166 @@
+/**
+ * One server as the client sees it: `poolSize` connections used round-robin, a small pool of dedicated
+ * connections for blocking commands, a pub/sub connection, and pinning for transactions.
+ *
+ * @internal
+ */
+import type { Transport } from "@fxredis/transport"
+import { Effect, Exit, Pool, Scope } from "effect"
+import type { Command } from "../Command.ts"
+import * as RedisConnection from "../RedisConnection.ts"
+import { CommandTimeoutError, type ConnectionError, type RedisError } from "../RedisErrors.ts"
+import type { ResolvedOptions } from "../RedisOptions.ts"
+import * as Subscriber from "../RedisSubscriber.ts"
+
+/** A connection taken out of the rotation. @internal */
+export interface Pinned {
+  readonly connection: RedisConnection.RedisConnection
+  readonly run: (command: Command<unknown>) => Effect.Effect<unknown, RedisError>
+  readonly release: Effect.Effect<void>
+}
+
+/** A connection of its own, outside the rotation, closed by `close` (or with the client). @internal */
+export interface Dedicated {
+  readonly name: string
+  readonly run: (command: Command<unknown>) => Effect.Effect<unknown, RedisError>
+  /** closes the connection; commands in flight on it fail with `ConnectionError` */
+  readonly close: Effect.Effect<void>
+}
+
+/** @internal */
+export interface Node {
+  readonly name: string
+  readonly dedicated: Effect.Effect<Dedicated, ConnectionError>
+  readonly connections: ReadonlyArray<RedisConnection.RedisConnection>
+  readonly run: (command: Command<unknown>) => Effect.Effect<unknown, RedisError>
+  readonly pin: Effect.Effect<Pinned, RedisError>
+  readonly subscriber: Subscriber.Subscriber
+}
+
+interface Slot {
+  readonly connection: RedisConnection.RedisConnection
+  pinned: boolean
+}
+
+/** @internal */
+export const make = (
+  options: ResolvedOptions,
+  transport: Transport["Service"],
+  lazy: boolean
+): Effect.Effect<Node, ConnectionError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const slots: Array<Slot> = []
+    for (let i = 0; i < options.poolSize; i++) {
+      slots.push({ connection: yield* RedisConnection.make(options, transport, { lazy }), pinned: false })
+    }
+    const size = slots.length
+    let next = 0
+    /** the next connection that is up and not pinned; else the next one not pinned (it queues offline) */
+    const pick = (): Slot | undefined => {
+      let fallback: Slot | undefined
+      for (let n = 0; n < size; n++) {
+        const candidate = slots[next]
+        next = next + 1 === size ? 0 : next + 1
+        if (candidate.pinned) continue
+        if (candidate.connection.isReady()) return candidate
+        fallback ??= candidate
+      }
+      return fallback
+    }
+
+    // Fibers waiting for a connection while every one is pinned by a transaction; bounded by commandTimeout.
+    const waiters: Array<() => void> = []
+    const wakeAll = () => {
+      for (const wake of waiters.splice(0)) wake()
+    }
+    const timeoutMs = options.commandTimeout
+    const waitForUnpinned: Effect.Effect<void, RedisError> = Effect.callback<void, RedisError>((resume) => {
+      const wake = () => resume(Exit.void)
+      waiters.push(wake)
+      const forget = () => {
+        const i = waiters.indexOf(wake)
+        if (i >= 0) waiters.splice(i, 1)
+      }
+      if (timeoutMs === Infinity) return Effect.sync(forget)
+      const timer = setTimeout(() => {
+        forget()
+        resume(
+          Exit.fail(
+            new CommandTimeoutError({
+              command: "",
+              timeout: timeoutMs,
+              sent: false,
+              message: `the pool of ${options.name} was exhausted: every connection stayed pinned by a transaction for ${timeoutMs} ms`
+            })
+          )
+        )
+      }, timeoutMs)
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        forget()
+      })
+    })
+
+    const blockingPool = yield* Pool.makeWithTTL({
+      acquire: RedisConnection.make(options, transport, { lazy: false, blocking: true }),
+      min: 0,
+      max: options.maxBlockingConnections,
+      concurrency: 1,
+      timeToLive: "30 seconds"
+    })
+    const runBlocking = (command: Command<unknown>) =>
+      Effect.scoped(
+        Effect.flatMap(Pool.get(blockingPool), (connection) =>
+          connection
+            .run(command.args, command.transform)
+            // still blocked on the server: this connection cannot serve anyone else
+            .pipe(Effect.onInterrupt(() => Pool.invalidate(blockingPool, connection)))
+        )
+      )
+
+    const run = (command: Command<unknown>): Effect.Effect<unknown, RedisError> => {
+      if (command.blocking) return runBlocking(command)
+      const target = pick()
+      return target !== undefined
+        ? target.connection.run(command.args, command.transform)
+        : Effect.flatMap(waitForUnpinned, () => run(command))
+    }
+
+    const pin: Effect.Effect<Pinned, RedisError> = Effect.suspend(() => {
+      const free = pick()
+      if (free === undefined) return Effect.flatMap(waitForUnpinned, () => pin)
+      free.pinned = true
+      const connection = free.connection
+      return Effect.succeed<Pinned>({
+        connection,
+        run: (command) => (command.blocking ? runBlocking(command) : connection.run(command.args, command.transform)),
+        release: Effect.sync(() => {
+          free.pinned = false
+          wakeAll()
+        })
+      })
+    })
+
+    const clientScope = yield* Effect.scope
+    const dedicated = Effect.gen(function* () {
+      const scope = yield* Scope.fork(clientScope)
+      const connection = yield* RedisConnection.make(options, transport, { lazy: false, blocking: true }).pipe(
+        Scope.provide(scope),
+        Effect.onError(() => Scope.close(scope, Exit.void))
+      )
+      return {
+        name: options.name,
+        run: (command: Command<unknown>) => connection.run(command.args, command.transform),
+        close: Scope.close(scope, Exit.void)
+      }
+    })
+
+    return {
+      name: options.name,
+      dedicated,
+      connections: slots.map((s) => s.connection),
+      run,
+      pin,
+      subscriber: yield* Subscriber.make(options, transport)
+    }
+  })

@@ -1,0 +1,134 @@
+/**
+ * A `Transport` on Effect's own socket abstraction (`effect/socket/Socket`, through `NodeSocket` from
+ * `@effect/platform-node-shared`): for other runtimes, for tests, or to compare. It costs more CPU per command than
+ * `NodeTransport` (a read-loop fiber and an Effect per pulled batch), which is why it is not the default.
+ *
+ * Writes are queued in order on a writer fiber; `write` returns true (backpressure is applied by the writer).
+ *
+ * @since 0.1.0
+ */
+import * as NodeSocket from "@effect/platform-node-shared/NodeSocket"
+import { Duration, Effect, Layer, Queue } from "effect"
+import * as Socket from "effect/socket/Socket"
+import { ConnectionError } from "./ConnectionError.ts"
+import { type Endpoint, format } from "./Endpoint.ts"
+import { type ConnectOptions, type Link, type LinkHandlers, Transport } from "./Transport.ts"
+
+const toConnectionError = (endpoint: Endpoint, error: Socket.SocketError): ConnectionError => {
+  const reason = error.reason
+  const name = format(endpoint)
+  const code =
+    "cause" in reason && typeof reason.cause === "object" && reason.cause !== null && "code" in reason.cause
+      ? String(reason.cause.code)
+      : undefined
+  return new ConnectionError({
+    endpoint: name,
+    reason:
+      reason._tag === "SocketOpenError"
+        ? reason.kind === "Timeout"
+          ? "Timeout"
+          : code === "ECONNREFUSED"
+            ? "Refused"
+            : code === "ENOENT"
+              ? "NotFound"
+              : code === "EACCES"
+                ? "PermissionDenied"
+                : "Unknown"
+        : reason._tag === "SocketCloseError"
+          ? "Closed"
+          : "Unknown",
+    message: `${name}: ${error.message}`,
+    cause: error
+  })
+}
+
+/**
+ * Opens a link over `effect/socket`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const connect = (endpoint: Endpoint, options?: ConnectOptions) =>
+  Effect.gen(function* () {
+    const openTimeout = options?.connectTimeout ?? Duration.seconds(10)
+    const socket = yield* endpoint._tag === "Unix"
+      ? NodeSocket.makeNet({ path: endpoint.path, openTimeout })
+      : endpoint._tag === "Tcp"
+        ? NodeSocket.makeNet({
+            host: endpoint.host,
+            port: endpoint.port,
+            noDelay: options?.noDelay ?? true,
+            openTimeout
+          })
+        : NodeSocket.makeTls({
+            host: endpoint.host,
+            port: endpoint.port,
+            openTimeout,
+            rejectUnauthorized: endpoint.rejectUnauthorized ?? true,
+            ...(endpoint.servername === undefined ? {} : { servername: endpoint.servername }),
+            ...(endpoint.ca === undefined ? {} : { ca: Buffer.from(endpoint.ca) }),
+            ...(endpoint.cert === undefined ? {} : { cert: Buffer.from(endpoint.cert) }),
+            ...(endpoint.key === undefined ? {} : { key: Buffer.from(endpoint.key) })
+          })
+    const pull = yield* Socket.readerBytes(socket).pipe(Effect.mapError((e) => toConnectionError(endpoint, e)))
+    const writer = yield* socket.writer
+    const outbox = yield* Queue.unbounded<string | Uint8Array>()
+    let handlers: LinkHandlers | undefined
+    let closed = false
+    const early: Array<Uint8Array> = []
+    let earlyClose: ConnectionError | undefined
+    const deliverClose = (error: ConnectionError) => {
+      if (closed) return
+      closed = true
+      if (handlers === undefined) earlyClose = error
+      else handlers.onClose(error)
+    }
+    yield* Effect.forkScoped(
+      Effect.gen(function* () {
+        while (true) {
+          const chunks = yield* pull
+          for (const chunk of chunks) {
+            if (handlers === undefined) early.push(chunk)
+            else handlers.onData(chunk)
+          }
+        }
+      }).pipe(Effect.catch((e) => Effect.sync(() => deliverClose(toConnectionError(endpoint, e)))))
+    )
+    yield* Effect.forkScoped(
+      Effect.gen(function* () {
+        while (true) {
+          yield* writer.writeAll(yield* Queue.takeAll(outbox))
+        }
+      }).pipe(Effect.catch((e) => Effect.sync(() => deliverClose(toConnectionError(endpoint, e)))))
+    )
+    const link: Link = {
+      endpoint,
+      write: (chunk) => {
+        Queue.offerUnsafe(outbox, chunk)
+        return true
+      },
+      listen: (h) => {
+        handlers = h
+        for (const chunk of early.splice(0)) h.onData(chunk)
+        if (earlyClose !== undefined) h.onClose(earlyClose)
+      },
+      close: () => {
+        closed = true
+      }
+    }
+    return link
+  })
+
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
+export const make: Transport["Service"] = { connect }
+
+/**
+ * `Transport` over `effect/socket`.
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layer: Layer.Layer<Transport> = Layer.succeed(Transport, make)
