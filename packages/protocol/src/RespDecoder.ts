@@ -90,9 +90,9 @@ export class RespDecoder {
     this.maxLineLength = options?.maxLineLength ?? 1024 * 1024
   }
 
-  /** bytes buffered, waiting for the rest of a reply */
+  /** bytes buffered plus aggregates open, waiting for the rest of a reply; 0 exactly between replies */
   get pending(): number {
-    return this.partsLength
+    return this.partsLength + this.stack.length + (this.attributes === undefined ? 0 : 1)
   }
 
   /** Forgets any partial reply and a previous error: ready for a new stream. */
