@@ -1,1 +1,237 @@
-export {}
+/**
+ * `pnpm bench:codec`: RESP decode and encode throughput, fxredis beside `redis-parser` (the parser ioredis used up
+ * to v5) and node-redis' decoder (`@redis/client`, whose design ioredis 6 also ships), on the same buffers, in one
+ * run. Each measurement is repeated in interleaved rounds and the median is reported. Not a test.
+ *
+ *   node packages/bench/src/codec.ts [--rounds 7] [--json]
+ */
+import { createRequire } from "node:module"
+import { CommandBuffer, encodeCommand, RespDecoder } from "@fxredis/protocol"
+
+const require = createRequire(import.meta.url)
+const RedisParser = require("redis-parser") as new (options: {
+  returnReply: (reply: unknown) => void
+  returnError: (error: unknown) => void
+  returnBuffers?: boolean
+}) => { execute: (buffer: Buffer) => void }
+const nodeRedisDecoder = require(
+  require.resolve("@redis/client/dist/lib/RESP/decoder.js", { paths: [require.resolve("@redis/client")] })
+) as {
+  Decoder: new (options: {
+    onReply: (reply: unknown) => void
+    onErrorReply: (error: unknown) => void
+    onPush: (push: unknown) => void
+    getTypeMapping: () => object
+  }) => { write: (chunk: Buffer) => void }
+}
+const nodeRedisEncode = (
+  require(require.resolve("@redis/client/dist/lib/RESP/encoder.js", { paths: [require.resolve("@redis/client")] })) as {
+    default: (args: ReadonlyArray<string | Buffer>) => ReadonlyArray<string | Buffer>
+  }
+).default
+const IoredisCommand = (
+  require(require.resolve("ioredis/built/Command.js", { paths: [require.resolve("ioredis")] })) as {
+    default: new (name: string, args: Array<string | Buffer | number>) => { toWritable: (s: object) => string | Buffer }
+  }
+).default
+
+const args = process.argv.slice(2)
+const json = args.includes("--json")
+const roundsAt = args.indexOf("--rounds")
+const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 7
+
+const chunked = (buffer: Buffer, size: number): Array<Buffer> => {
+  const out: Array<Buffer> = []
+  for (let i = 0; i < buffer.length; i += size) out.push(buffer.subarray(i, i + size))
+  return out
+}
+
+// (a) 100k small replies (+OK, :1, short bulk) in 64 KiB chunks
+const small = chunked(
+  Buffer.from(
+    Array.from({ length: 100_000 }, (_, i) =>
+      i % 3 === 0 ? "+OK\r\n" : i % 3 === 1 ? ":1\r\n" : "$5\r\nvalue\r\n"
+    ).join("")
+  ),
+  64 * 1024
+)
+// (b) 1k bulk strings of 100 KiB, in 64 KiB chunks
+const payload = "x".repeat(100 * 1024)
+const big = chunked(Buffer.from(`$${payload.length}\r\n${payload}\r\n`.repeat(1000)), 64 * 1024)
+// (c) 10k arrays of 100 short bulks (an MGET), in 64 KiB chunks
+const mget = `*100\r\n${Array.from({ length: 100 }, (_, i) => `$8\r\nvalue${String(i).padStart(3, "0")}\r\n`).join("")}`
+const arrays = chunked(Buffer.from(mget.repeat(10_000)), 64 * 1024)
+
+interface Case {
+  readonly name: string
+  readonly replies: number
+  readonly chunks: ReadonlyArray<Buffer>
+}
+const cases: ReadonlyArray<Case> = [
+  { name: "decode small replies (100k)", replies: 100_000, chunks: small },
+  { name: "decode 100 KiB bulks (1k)", replies: 1000, chunks: big },
+  { name: "decode MGET arrays of 100 (10k)", replies: 10_000, chunks: arrays }
+]
+
+type Decoder = (chunks: ReadonlyArray<Buffer>) => number
+const decoders: Record<string, Decoder> = {
+  fxredis: (chunks) => {
+    let n = 0
+    const decoder = new RespDecoder()
+    const onReply = () => {
+      n++
+    }
+    for (const chunk of chunks) decoder.feed(chunk, onReply)
+    return n
+  },
+  "redis-parser": (chunks) => {
+    let n = 0
+    const parser = new RedisParser({
+      returnReply: () => {
+        n++
+      },
+      returnError: () => {
+        n++
+      }
+    })
+    for (const chunk of chunks) parser.execute(chunk)
+    return n
+  },
+  "node-redis": (chunks) => {
+    let n = 0
+    const decoder = new nodeRedisDecoder.Decoder({
+      onReply: () => {
+        n++
+      },
+      onErrorReply: () => {
+        n++
+      },
+      onPush: () => {},
+      getTypeMapping: () => ({})
+    })
+    for (const chunk of chunks) decoder.write(chunk)
+    return n
+  }
+}
+
+const commands = Array.from({ length: 100_000 }, (_, i) =>
+  i % 2 === 0 ? ["SET", `key:${i}`, `value:${i}`] : ["GET", `key:${i}`]
+)
+type Encoder = () => number
+const encoders: Record<string, Encoder> = {
+  fxredis: () => {
+    // what the connection does: append a tick's commands, take one chunk
+    const buffer = new CommandBuffer()
+    let bytes = 0
+    for (let i = 0; i < commands.length; i++) {
+      buffer.push(commands[i])
+      if (i % 100 === 99) bytes += buffer.take().length
+    }
+    return bytes
+  },
+  "fxredis (one buffer per command)": () => {
+    let bytes = 0
+    for (const c of commands) bytes += encodeCommand(c).length
+    return bytes
+  },
+  ioredis: () => {
+    let bytes = 0
+    for (const [name, ...rest] of commands) bytes += new IoredisCommand(name, rest).toWritable({}).length
+    return bytes
+  },
+  "node-redis": () => {
+    let bytes = 0
+    for (const c of commands) for (const piece of nodeRedisEncode(c)) bytes += piece.length
+    return bytes
+  }
+}
+
+const time = (f: () => number): number => {
+  const start = process.hrtime.bigint()
+  f()
+  return Number(process.hrtime.bigint() - start) / 1e9
+}
+const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+interface Row {
+  readonly case: string
+  readonly peer: string
+  readonly ops_per_sec: number
+  readonly fxredis_ops_per_sec: number
+  readonly ratio: number
+}
+const rows: Array<Row> = []
+const progress = (s: string) => process.stderr.write(`${s}\n`)
+
+for (const c of cases) {
+  // sanity: every decoder sees every reply
+  for (const [name, decode] of Object.entries(decoders)) {
+    const n = decode(c.chunks)
+    if (n !== c.replies) throw new Error(`${name} decoded ${n} of ${c.replies} replies in "${c.name}"`)
+  }
+  const samples: Record<string, Array<number>> = {}
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, decode] of Object.entries(decoders)) (samples[name] ??= []).push(time(() => decode(c.chunks)))
+  }
+  progress(`${c.name}: done`)
+  const fx = c.replies / median(samples.fxredis)
+  for (const peer of ["redis-parser", "node-redis"]) {
+    const ops = c.replies / median(samples[peer])
+    rows.push({
+      case: c.name,
+      peer,
+      ops_per_sec: Math.round(ops),
+      fxredis_ops_per_sec: Math.round(fx),
+      ratio: fx / ops
+    })
+  }
+}
+{
+  const samples: Record<string, Array<number>> = {}
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, encode] of Object.entries(encoders)) (samples[name] ??= []).push(time(encode))
+  }
+  progress("encode: done")
+  const fx = commands.length / median(samples.fxredis)
+  const fxOne = commands.length / median(samples["fxredis (one buffer per command)"])
+  for (const peer of ["ioredis", "node-redis"]) {
+    const ops = commands.length / median(samples[peer])
+    rows.push({
+      case: "encode SET/GET (100k)",
+      peer,
+      ops_per_sec: Math.round(ops),
+      fxredis_ops_per_sec: Math.round(fx),
+      ratio: fx / ops
+    })
+    rows.push({
+      case: "encode SET/GET, one buffer each (100k)",
+      peer,
+      ops_per_sec: Math.round(ops),
+      fxredis_ops_per_sec: Math.round(fxOne),
+      ratio: fxOne / ops
+    })
+  }
+}
+
+if (json) {
+  for (const row of rows) process.stdout.write(`${JSON.stringify({ ...row, ratio: Number(row.ratio.toFixed(3)) })}\n`)
+} else {
+  const fmt = (n: number) => n.toLocaleString("en-US")
+  const header = ["case", "peer", "peer ops/s", "fxredis ops/s", "fxredis/peer"]
+  const lines = rows.map((r) => [
+    r.case,
+    r.peer,
+    fmt(r.ops_per_sec),
+    fmt(r.fxredis_ops_per_sec),
+    `${r.ratio.toFixed(2)}×`
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
+  const print = (cells: ReadonlyArray<string>) =>
+    process.stdout.write(
+      `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |\n`
+    )
+  print(header)
+  process.stdout.write(`|${widths.map((w, i) => (i < 2 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|\n`)
+  for (const l of lines) print(l)
+  process.stdout.write(`\nmedians of ${rounds} interleaved rounds, Node ${process.versions.node}\n`)
+}

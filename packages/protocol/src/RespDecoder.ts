@@ -32,6 +32,9 @@ export interface RespDecoderOptions {
   readonly maxLineLength?: number | undefined
 }
 
+/** bulk strings at least this long are streamed across chunks rather than joined */
+const STREAM_BULK = 16 * 1024
+
 const CR = 13
 const LF = 10
 
@@ -41,6 +44,8 @@ type FrameKind = (typeof enum_)[keyof typeof enum_]
 interface Frame {
   readonly kind: FrameKind
   readonly items: Array<RespValue>
+  /** elements received */
+  filled: number
   /** elements still to come */
   remaining: number
   /** attributes that preceded this aggregate */
@@ -51,6 +56,45 @@ interface Frame {
 const INCOMPLETE = -1
 /** Returned by the element parser on malformed input (see `error`). */
 const MALFORMED = -2
+
+/** UTF-8 text of [start, end): short ASCII runs without a native call (most replies are short) */
+const text = (buf: Buffer, start: number, end: number): string => {
+  const n = end - start
+  if (n === 2 && buf[start] === 79 && buf[start + 1] === 75) return "OK"
+  if (n > 24) return buf.toString("utf8", start, end)
+  let out = ""
+  for (let i = start; i < end; i++) {
+    const c = buf[i]
+    if (c > 127) return buf.toString("utf8", start, end)
+    out += String.fromCharCode(c)
+  }
+  return out
+}
+
+const utf8Length = (lead: number) => (lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1)
+
+/** appends [0, end) of `data` to a streamed text bulk, keeping a UTF-8 character cut at the edge for the next piece */
+const appendUtf8 = (bulk: { text: string | undefined; carry: Array<number> }, data: Buffer, end: number): void => {
+  let start = 0
+  if (bulk.carry.length > 0) {
+    const want = utf8Length(bulk.carry[0])
+    while (start < end && bulk.carry.length < want && (data[start] & 0xc0) === 0x80) bulk.carry.push(data[start++])
+    if (bulk.carry.length < want && start === end) return
+    bulk.text += Buffer.from(bulk.carry).toString("utf8")
+    bulk.carry = []
+  }
+  let cut = end
+  let back = 0
+  while (cut - 1 >= start && back < 3 && (data[cut - 1] & 0xc0) === 0x80) {
+    cut--
+    back++
+  }
+  if (cut - 1 >= start && data[cut - 1] >= 0xc0 && end - (cut - 1) < utf8Length(data[cut - 1])) {
+    cut--
+    for (let i = cut; i < end; i++) bulk.carry.push(data[i])
+  } else cut = end
+  if (cut > start) bulk.text += data.toString("utf8", start, cut)
+}
 
 const toBuffer = (chunk: Uint8Array): Buffer =>
   Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
@@ -77,6 +121,17 @@ export class RespDecoder {
   private stack: Array<Frame> = []
   private attributes: RespMap | undefined = undefined
   private error: ProtocolError | undefined = undefined
+  /** a large bulk string being received across chunks */
+  private bulk:
+    | {
+        remaining: number
+        text: string | undefined
+        /** the bytes of a UTF-8 character split across chunks */
+        carry: Array<number>
+        readonly pieces: Array<Buffer>
+        readonly tail: Array<number>
+      }
+    | undefined = undefined
 
   // the element parser's outputs
   private value: RespValue = null
@@ -104,6 +159,7 @@ export class RespDecoder {
     this.stack = []
     this.attributes = undefined
     this.error = undefined
+    this.bulk = undefined
   }
 
   /**
@@ -113,22 +169,33 @@ export class RespDecoder {
   feed(chunk: Uint8Array, onReply: (value: RespValue) => void): ProtocolError | undefined {
     if (this.error !== undefined) return this.error
     if (chunk.length === 0) return undefined
-    let buf: Buffer
-    if (this.partsLength === 0) {
-      buf = toBuffer(chunk)
-    } else {
-      this.parts.push(toBuffer(chunk))
-      this.partsLength += chunk.length
+    let buf: Buffer = toBuffer(chunk)
+    let pos = 0
+    if (this.bulk !== undefined) {
+      // a large bulk string in progress: take its bytes straight from the chunk, no joining
+      pos = this.continueBulk(buf)
+      if (pos === MALFORMED) return this.error
+      if (pos === INCOMPLETE) {
+        this.base += buf.length
+        return undefined
+      }
+      if (!this.emit(this.value, onReply)) return this.error
+    } else if (this.partsLength > 0) {
+      this.parts.push(buf)
+      this.partsLength += buf.length
       if (this.partsLength < this.need) return undefined
       buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partsLength)
       this.parts = []
       this.partsLength = 0
     }
     const end = buf.length
-    let pos = 0
     while (pos < end) {
       const next = this.element(buf, pos, end)
       if (next === INCOMPLETE) {
+        if (this.bulk !== undefined) {
+          this.base += end
+          return undefined
+        }
         const rest = buf.subarray(pos)
         this.parts.push(rest)
         this.partsLength = rest.length
@@ -145,41 +212,75 @@ export class RespDecoder {
         if (this.count > 0) {
           const attributes = this.attributes
           this.attributes = undefined
-          this.stack.push({ kind: this.aggregate, items: [], remaining: this.count, attributes })
+          // preallocate small aggregates only: a declared huge length allocates nothing up front
+          const items: Array<RespValue> = this.count <= 1024 ? new Array(this.count) : []
+          this.stack.push({ kind: this.aggregate, items, filled: 0, remaining: this.count, attributes })
           continue
         }
-        this.value = this.complete({ kind: this.aggregate, items: [], remaining: 0, attributes: undefined })
+        this.value = this.complete({ kind: this.aggregate, items: [], filled: 0, remaining: 0, attributes: undefined })
         if (this.aggregate === enum_.Attribute) {
           this.attributes = this.value as RespMap
           continue
         }
       }
-      // a complete value: attach pending attributes, then hand it to its parent (or out)
-      let value = this.value
-      if (this.attributes !== undefined) {
-        value = new Attributed(this.attributes, value)
-        this.attributes = undefined
-      }
-      while (true) {
-        const top = this.stack.length === 0 ? undefined : this.stack[this.stack.length - 1]
-        if (top === undefined) {
-          onReply(value)
-          break
-        }
-        top.items.push(value)
-        if (--top.remaining > 0) break
-        this.stack.pop()
-        const done = this.complete(top)
-        if (top.kind === enum_.Attribute) {
-          this.attributes = done as RespMap
-          break
-        }
-        value = top.attributes === undefined ? done : new Attributed(top.attributes, done)
-      }
+      if (this.stack.length === 0 && this.attributes === undefined) onReply(this.value)
+      else if (!this.emit(this.value, onReply)) return this.error
     }
     this.base += end
     this.need = 0
     return undefined
+  }
+
+  /** a complete value: attach pending attributes, then hand it to its parent (or out) */
+  private emit(complete: RespValue, onReply: (value: RespValue) => void): boolean {
+    let value = complete
+    if (this.attributes !== undefined) {
+      value = new Attributed(this.attributes, value)
+      this.attributes = undefined
+    }
+    while (true) {
+      const top = this.stack.length === 0 ? undefined : this.stack[this.stack.length - 1]
+      if (top === undefined) {
+        onReply(value)
+        return true
+      }
+      top.items[top.filled++] = value
+      if (--top.remaining > 0) return true
+      this.stack.pop()
+      const done = this.complete(top)
+      if (top.kind === enum_.Attribute) {
+        this.attributes = done as RespMap
+        return true
+      }
+      value = top.attributes === undefined ? done : new Attributed(top.attributes, done)
+    }
+  }
+
+  /** feeds a chunk to the bulk string in progress; the position after it, INCOMPLETE or MALFORMED */
+  private continueBulk(buf: Buffer): number {
+    const bulk = this.bulk!
+    const take = Math.min(bulk.remaining, buf.length)
+    const piece = buf.subarray(0, take)
+    bulk.remaining -= take
+    // the payload is everything but the final CRLF
+    const payloadEnd = Math.max(0, take - Math.max(0, 2 - bulk.remaining))
+    if (payloadEnd > 0) {
+      if (bulk.text !== undefined) appendUtf8(bulk, piece, payloadEnd)
+      else bulk.pieces.push(piece.subarray(0, payloadEnd))
+    }
+    for (let i = payloadEnd; i < take; i++) bulk.tail.push(buf[i])
+    if (bulk.remaining > 0) return INCOMPLETE
+    this.bulk = undefined
+    if (bulk.tail[0] !== CR || bulk.tail[1] !== LF) {
+      return this.fail(this.base + take - 2, "CRLF after the bulk string", show(bulk.tail[0]))
+    }
+    this.value =
+      bulk.text !== undefined
+        ? bulk.carry.length === 0
+          ? bulk.text
+          : bulk.text + Buffer.from(bulk.carry).toString("utf8")
+        : Buffer.concat(bulk.pieces)
+    return take
   }
 
   private complete(frame: Frame): RespValue {
@@ -213,7 +314,10 @@ export class RespDecoder {
 
   /** the index of the CR ending the line that starts at `from`, INCOMPLETE, or MALFORMED */
   private lineEnd(buf: Buffer, from: number, end: number): number {
-    const cr = buf.indexOf(CR, from)
+    let cr = from
+    const limit = from + 32 < end ? from + 32 : end
+    while (cr < limit && buf[cr] !== CR) cr++
+    if (cr === limit) cr = limit === end ? -1 : buf.indexOf(CR, limit)
     if (cr === -1 || cr + 1 >= end) {
       const length = cr === -1 ? end - from : cr - from
       if (length > this.maxLineLength)
@@ -263,7 +367,7 @@ export class RespDecoder {
     const after = cr + 2
     switch (type) {
       case 43: // + simple string
-        this.value = buf.toString("utf8", start, cr)
+        this.value = text(buf, start, cr)
         return after
       case 45: // - error
         this.value = new ErrorReply(buf.toString("utf8", start, cr))
@@ -300,14 +404,21 @@ export class RespDecoder {
         }
         const stop = after + length
         if (stop + 2 > end) {
-          this.need = this.partsLength + (stop + 2 - pos)
+          if (type === 36 && length >= STREAM_BULK) {
+            // stream it: decode (or collect) the pieces as they come instead of joining chunks
+            this.bulk = { remaining: length + 2, text: this.binary ? undefined : "", carry: [], pieces: [], tail: [] }
+            const consumed = this.continueBulk(buf.subarray(after, end))
+            if (consumed === MALFORMED) return MALFORMED
+            return INCOMPLETE
+          }
+          this.need = stop + 2 - pos
           return INCOMPLETE
         }
         if (buf[stop] !== CR || buf[stop + 1] !== LF) {
           return this.fail(this.base + stop, "CRLF after the bulk string", show(buf[stop]))
         }
         if (type === 36) {
-          this.value = this.binary ? buf.subarray(after, stop) : buf.toString("utf8", after, stop)
+          this.value = this.binary ? buf.subarray(after, stop) : text(buf, after, stop)
         } else if (type === 33) {
           this.value = new ErrorReply(buf.toString("utf8", after, stop))
         } else {

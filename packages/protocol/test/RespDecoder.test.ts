@@ -104,6 +104,30 @@ describe("RespDecoder: every type", () => {
     for (let i = 0; i < stream.length; i += 1000) decoder.feed(stream.subarray(i, i + 1000), (v) => out.push(v))
     assert.deepStrictEqual(out, [payload, "next"])
   })
+  it("a large UTF-8 bulk split inside multi-byte characters decodes whole, in text and binary mode", () => {
+    const payload = "é✓😀a".repeat(10_000)
+    const stream = bytes(`$${Buffer.byteLength(payload)}\r\n${payload}\r\n:1\r\n`)
+    for (const size of [1, 2, 3, 5, 4096, 65536]) {
+      const decoder = new RespDecoder()
+      const out: Array<RespValue> = []
+      for (let i = 0; i < stream.length; i += size) {
+        assert.isUndefined(decoder.feed(stream.subarray(i, i + size), (v) => out.push(v)))
+      }
+      assert.strictEqual(out[0], payload)
+      assert.strictEqual(out[1], 1)
+    }
+    const decoder = new RespDecoder({ binary: true })
+    const out: Array<RespValue> = []
+    for (let i = 0; i < stream.length; i += 777) decoder.feed(stream.subarray(i, i + 777), (v) => out.push(v))
+    assert.strictEqual(Buffer.from(out[0] as Uint8Array).toString("utf8"), payload)
+  })
+  it("a large bulk without its CRLF is an error", () => {
+    const decoder = new RespDecoder()
+    const body = "y".repeat(20_000)
+    decoder.feed(bytes(`$20000\r\n${body.slice(0, 100)}`), () => {})
+    const error = decoder.feed(bytes(`${body.slice(100)}XY`), () => {})
+    assert.strictEqual(error?.expected, "CRLF after the bulk string")
+  })
   it("binary mode can be switched between replies", () => {
     const decoder = new RespDecoder()
     const out: Array<RespValue> = []
@@ -161,7 +185,10 @@ describe("RespDecoder: malformed input is a ProtocolError", () => {
     const decoder = new RespDecoder()
     const first = decoder.feed(bytes("?"), () => {})
     assert.isDefined(first)
-    assert.strictEqual(decoder.feed(bytes("+OK\r\n"), () => assert.fail("must not decode")), first)
+    assert.strictEqual(
+      decoder.feed(bytes("+OK\r\n"), () => assert.fail("must not decode")),
+      first
+    )
     decoder.reset()
     const out: Array<RespValue> = []
     assert.isUndefined(decoder.feed(bytes("+OK\r\n"), (v) => out.push(v)))

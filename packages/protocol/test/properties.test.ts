@@ -16,7 +16,9 @@ import * as fc from "fast-check"
 const leaf: fc.Arbitrary<RespValue> = fc.oneof(
   fc.string({ unit: "grapheme", maxLength: 20 }),
   fc.integer(),
-  fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n }).filter((n) => n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)),
+  fc
+    .bigInt({ min: -(2n ** 80n), max: 2n ** 80n })
+    .filter((n) => n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)),
   fc.double({ noNaN: true }).filter((d) => !Number.isInteger(d)),
   fc.boolean(),
   fc.constant(null),
@@ -51,7 +53,8 @@ const normalise = (v: RespValue): unknown =>
               ? (v as ReadonlyArray<RespValue>).map(normalise)
               : v
 
-const splits = (length: number) => fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, length - 1) }), { maxLength: 12 })
+const splits = (length: number) =>
+  fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, length - 1) }), { maxLength: 12 })
 
 describe("properties", () => {
   it("encode → decode round-trips any RESP3 value", () => {
