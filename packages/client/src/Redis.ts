@@ -347,6 +347,15 @@ export interface SeedOptions {
  * @since 0.1.0
  */
 export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client/Redis") {
+  /**
+   * The service value in the current Scope, without a layer (closed with the Scope): eager by default, or
+   * `{ lazy: true }`.
+   */
+  static readonly make = (
+    options: RedisOptions = {},
+    mode: { readonly lazy?: boolean | undefined } = {}
+  ): Effect.Effect<RedisShape, ConnectionError | EndpointError, Scope.Scope> => make(options, mode.lazy ?? false)
+
   /** Connects while the layer is built; fails with `ConnectionError` (or `EndpointError` for a bad option). */
   static readonly layer = (options: RedisOptions = {}): Layer.Layer<Redis, ConnectionError | EndpointError> =>
     Layer.effect(Redis, make(options, false))

@@ -166,13 +166,13 @@ export const checks: Record<string, Check> = {
       assert.strictEqual(yield* redis.zincrby(z, 0.5, "b"), 3)
       assert.strictEqual(yield* redis.zcard(z), 3)
       assert.strictEqual(yield* redis.zcount(z, 3, "+inf"), 3)
-      assert.deepStrictEqual(yield* redis.zrank(z, "c"), Option.some(0))
+      assert.deepStrictEqual(yield* redis.zrank(z, "c"), Option.some(1))
       assert.deepStrictEqual(yield* redis.zrank(z, "zz"), Option.none())
-      assert.deepStrictEqual(yield* redis.zrange(z, 0, -1), ["c", "b", "a"])
+      assert.deepStrictEqual(yield* redis.zrange(z, 0, -1), ["b", "c", "a"])
       assert.deepStrictEqual(yield* redis.zrange(z, 0, 0, { rev: true }), ["a"])
       assert.deepStrictEqual(yield* redis.zrangeWithScores(z, 0, 1), [
-        { member: "c", score: 3 },
-        { member: "b", score: 3 }
+        { member: "b", score: 3 },
+        { member: "c", score: 3 }
       ])
       assert.deepStrictEqual(yield* redis.zrangeByScore(z, "(3", "+inf"), ["a"])
       assert.deepStrictEqual(yield* redis.zrangeByScore(z, "-inf", "+inf", { offset: 1, count: 1 }), ["b"])
