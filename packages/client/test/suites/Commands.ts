@@ -175,7 +175,7 @@ export const checks: Record<string, Check> = {
         { member: "c", score: 3 }
       ])
       assert.deepStrictEqual(yield* redis.zrangeByScore(z, "(3", "+inf"), ["a"])
-      assert.deepStrictEqual(yield* redis.zrangeByScore(z, "-inf", "+inf", { offset: 1, count: 1 }), ["b"])
+      assert.deepStrictEqual(yield* redis.zrangeByScore(z, "-inf", "+inf", { offset: 1, count: 1 }), ["c"])
       assert.strictEqual(yield* redis.zrem(z, ["a"]), 1)
       assert.deepStrictEqual(yield* redis.zpopmin(z), [{ member: "b", score: 3 }])
       const scanned = yield* Stream.runCollect(redis.zscan(z))
