@@ -47,6 +47,8 @@ export interface RedisConnection {
   readonly inFlight: () => number
   /** closes this connection's current link (the reconnect policy then applies), as a dropped link would */
   readonly dropLink: () => void
+  /** closes the connection for good now: what is in flight fails with reason `Closed` (its Scope still owns the rest) */
+  readonly close: () => void
 }
 
 /**
@@ -135,7 +137,8 @@ export const make = (
       writeOnly: pipeline.writeOnly,
       isReady: () => pipeline.isReady,
       inFlight: () => pipeline.inFlight,
-      dropLink: () => current?.dropLink()
+      dropLink: () => current?.dropLink(),
+      close: () => pipeline.close(closed("the connection was closed by the client"))
     }
 
     const handshake = batch(

@@ -33,9 +33,7 @@ for (const [shape, { servers, poolSize }] of Object.entries(shapes)) {
         }
         if (servers === 1) {
           for (const [name, check] of Object.entries(singleServerChecks)) {
-            it.effect(`${name} (single server)`, () =>
-              Client.use((redis) => check(redis, `${name}-${kind}`))
-            )
+            it.effect(`${name} (single server)`, () => Client.use((redis) => check(redis, `${name}-${kind}`)))
           }
         }
       })

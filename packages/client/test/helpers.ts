@@ -1,6 +1,6 @@
 /** Shared helpers of the client's tests. */
 import { Redis, type RedisOptions } from "@fxredis/client"
-import { RedisServer } from "@fxredis/testing"
+import type { RedisServer } from "@fxredis/testing"
 import { Effect } from "effect"
 
 export const transports = ["unix", "tcp"] as const
@@ -22,4 +22,6 @@ export const eventually = <E, R>(check: Effect.Effect<boolean, E, R>, times = 25
 
 /** open handles of the kinds a client creates (sockets, timers) */
 export const handles = () =>
-  process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap" || r === "PipeWrap" || r === "Timeout" || r === "TLSWrap").length
+  process
+    .getActiveResourcesInfo()
+    .filter((r) => r === "TCPSocketWrap" || r === "PipeWrap" || r === "Timeout" || r === "TLSWrap").length

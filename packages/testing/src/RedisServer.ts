@@ -201,6 +201,22 @@ const ping = (path: string) =>
     return Effect.sync(() => done(false))
   })
 
+/** waits (bounded) until /proc says the process is in `state` (T: stopped); a no-op where /proc is missing */
+const waitState = (pid: number | undefined, state: string): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    if (pid === undefined) return
+    for (let i = 0; i < 500; i++) {
+      let stat: string
+      try {
+        stat = Fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+      } catch {
+        return
+      }
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith(state)) return
+      yield* Effect.sleep("2 millis")
+    }
+  })
+
 const waitExit = (child: ChildProcess) =>
   Effect.callback<void>((resume) => {
     if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
@@ -349,8 +365,9 @@ export const make = (options: RedisServerOptions = {}): Effect.Effect<RedisServe
       stop,
       start,
       restart: Effect.andThen(stop, start),
-      pause: Effect.map(signal("SIGSTOP"), () => {
+      pause: Effect.andThen(signal("SIGSTOP"), () => {
         paused = true
+        return waitState(child?.pid, "T")
       }),
       resume: Effect.map(signal("SIGCONT"), () => {
         paused = false

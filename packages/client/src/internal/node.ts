@@ -101,13 +101,26 @@ export const make = (
       })
     })
 
+    // Blocking connections in use hold their pool item until their command ends; on close they are closed first, so
+    // that their commands fail and the pool can shut down (the finalizer below runs before the pool's own).
+    const blockingConnections = new Set<RedisConnection.RedisConnection>()
     const blockingPool = yield* Pool.makeWithTTL({
-      acquire: RedisConnection.make(options, transport, { lazy: false, blocking: true }),
+      acquire: Effect.acquireRelease(
+        Effect.tap(RedisConnection.make(options, transport, { lazy: false, blocking: true }), (c) =>
+          Effect.sync(() => blockingConnections.add(c))
+        ),
+        (c) => Effect.sync(() => blockingConnections.delete(c))
+      ),
       min: 0,
       max: options.maxBlockingConnections,
       concurrency: 1,
       timeToLive: "30 seconds"
     })
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const c of blockingConnections) c.close()
+      })
+    )
     const runBlocking = (command: Command<unknown>) =>
       Effect.scoped(
         Effect.flatMap(Pool.get(blockingPool), (connection) =>
