@@ -3,9 +3,12 @@
  *
  * @since 0.1.0
  */
+import type { CommandArg } from "@fxredis/protocol"
 import * as C from "../Command.ts"
 import type { Key, Value } from "./Strings.ts"
 
+/** any command, its reply as the server sent it @since 0.1.0 */
+export const send = (command: string, ...args: ReadonlyArray<CommandArg>) => C.make([command, ...args], C.raw)
 /** `PONG`, or the message echoed @since 0.1.0 */
 export const ping = (message?: string) => C.make(message === undefined ? ["PING"] : ["PING", message], C.string)
 /** @since 0.1.0 */

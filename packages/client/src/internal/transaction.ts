@@ -127,7 +127,12 @@ export const run = <A, E, R>(
       exec
     }
 
-    return body(tx).pipe(
+    // A single server pins at once (so the connection is held for the whole body); a sharded client pins on the
+    // first command that names a key.
+    const pinEarly = Effect.flatMap(Effect.result(select([])), (selected) =>
+      selected._tag === "Success" && selected.success.id !== undefined ? connectionFor([]) : Effect.void
+    )
+    return Effect.andThen(pinEarly, body(tx)).pipe(
       Effect.ensuring(
         Effect.suspend(() => {
           const held = pinned
