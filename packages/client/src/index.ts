@@ -21,3 +21,4 @@ export {
 export * as RedisConnection from "./RedisConnection.ts"
 export * from "./RedisErrors.ts"
 export * from "./RedisOptions.ts"
+export * as RedisSharded from "./RedisSharded.ts"
