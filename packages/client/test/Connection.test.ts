@@ -131,7 +131,10 @@ for (const kind of transports) {
             concurrency: "unbounded"
           }
         )
-        after.forEach((reply, i) => assert.strictEqual(reply, `ok-${i}`))
+        assert.deepStrictEqual(
+          after,
+          after.map((_, i) => `ok-${i}`)
+        )
         const timed = yield* Effect.forEach(
           Array.from({ length: 200 }, (_, i) => i),
           (i) => Effect.timeout(redis.echo(`t-${i}`), i % 2 === 0 ? 0 : "1 second").pipe(Effect.result)

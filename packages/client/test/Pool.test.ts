@@ -182,7 +182,10 @@ for (const kind of transports) {
             concurrency: "unbounded"
           }
         )
-        replies.forEach((r, i) => assert.strictEqual(r, String(i)))
+        assert.deepStrictEqual(
+          replies,
+          replies.map((_, i) => String(i))
+        )
       })
     )
 
