@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Redis } from "@fxredis/client"
 import { FakeServer, RedisServer } from "@fxredis/testing"
+import { SocketTransport } from "@fxredis/transport"
 import { Deferred, Effect, Exit, Fiber, Option, Schedule, Scope, Stream } from "effect"
 import { client, eventually, handles, transports } from "./helpers.ts"
 
@@ -37,8 +38,8 @@ for (const kind of transports) {
         const server = yield* RedisServer.make()
         const redis = yield* client(server, kind, { database: 3, commandTimeout: "10 seconds" })
         yield* redis.set("k", "v")
-        // a paused server accepts the commands but answers none: they are in flight when it is killed
-        yield* server.pause
+        // a paused server (CLIENT PAUSE) reads the commands but answers none: they are in flight when it is killed
+        yield* server.cli("CLIENT", "PAUSE", "60000", "ALL")
         const inFlight = yield* Effect.forkChild(
           Effect.forEach(Array.from({ length: 50 }), () => Effect.flip(redis.get("k")), { concurrency: "unbounded" })
         )
@@ -282,3 +283,34 @@ for (const kind of transports) {
     )
   })
 }
+
+describe("other transports", () => {
+  it.live("TLS (rediss://) with the server's CA", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make({ tls: true })
+      const redis = yield* Redis.make({ endpoint: server.tls!, database: 1 })
+      yield* redis.set("over", "tls")
+      assert.deepStrictEqual(yield* redis.get("over"), Option.some("tls"))
+      assert.strictEqual(yield* server.cli("-n", "1", "GET", "over"), "tls")
+    })
+  )
+  it.live("Effect's socket transport, swapped in as a layer", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make()
+      for (const endpoint of [server.urls.unix, server.urls.tcp]) {
+        const redis = yield* Redis.make({ endpoint }).pipe(Effect.provide(SocketTransport.layer))
+        const replies = yield* Effect.forEach(
+          Array.from({ length: 500 }, (_, i) => i),
+          (i) => redis.echo(String(i)),
+          {
+            concurrency: "unbounded"
+          }
+        )
+        assert.deepStrictEqual(
+          replies,
+          replies.map((_, i) => String(i))
+        )
+      }
+    })
+  )
+})

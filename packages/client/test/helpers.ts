@@ -1,7 +1,7 @@
 /** Shared helpers of the client's tests. */
 import { Redis, type RedisOptions } from "@fxredis/client"
-import type { RedisServer } from "@fxredis/testing"
-import { Effect } from "effect"
+import { eventually as poll, type RedisServer } from "@fxredis/testing"
+import type { Effect } from "effect"
 
 export const transports = ["unix", "tcp"] as const
 export type Kind = (typeof transports)[number]
@@ -11,14 +11,7 @@ export const client = (server: RedisServer.RedisServer, kind: Kind, options: Red
   Redis.make({ endpoint: server.urls[kind], ...options })
 
 /** polls `check` until it holds, every 20 ms, up to `times` tries */
-export const eventually = <E, R>(check: Effect.Effect<boolean, E, R>, times = 250): Effect.Effect<void, E | Error, R> =>
-  Effect.gen(function* () {
-    for (let i = 0; i < times; i++) {
-      if (yield* check) return
-      yield* Effect.sleep("20 millis")
-    }
-    return yield* Effect.fail(new Error("condition not reached in time"))
-  })
+export const eventually = <E, R>(check: Effect.Effect<boolean, E, R>, times = 250) => poll(check, { times })
 
 /** open handles of the kinds a client creates (sockets, timers) */
 export const handles = () =>

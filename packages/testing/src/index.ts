@@ -3,5 +3,7 @@
  *
  * @since 0.1.0
  */
+
+export * from "./Eventually.ts"
 export * as FakeServer from "./FakeServer.ts"
 export * as RedisServer from "./RedisServer.ts"
