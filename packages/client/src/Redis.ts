@@ -439,7 +439,53 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
         options.poolsize ?? 10
       )
     )
+
+  /** txredisapi's `ShardedUnixConnection(paths, dbid, reconnect)`: a shard per socket, keys by consistent hash */
+  static readonly shardedUnixConnection = (options: SeedOptions & { readonly paths: ReadonlyArray<string> }) =>
+    Redis.layer(sharded(options.paths.map(unixEndpoint), options))
+  /** txredisapi's `ShardedUnixConnectionPool(paths, dbid, poolsize=10, reconnect)` */
+  static readonly shardedUnixConnectionPool = (
+    options: SeedOptions & { readonly paths: ReadonlyArray<string>; readonly poolsize?: number | undefined }
+  ) => Redis.layer(sharded(options.paths.map(unixEndpoint), options, options.poolsize ?? 10))
+  /** txredisapi's `ShardedConnection(hosts=["host:port", …], dbid, reconnect)` */
+  static readonly shardedConnection = (options: SeedOptions & { readonly hosts: ReadonlyArray<string> }) =>
+    Redis.layer(sharded(options.hosts.map(tcpEndpoint), options))
+  /** txredisapi's `ShardedConnectionPool(hosts, dbid, poolsize=10, reconnect)` */
+  static readonly shardedConnectionPool = (
+    options: SeedOptions & { readonly hosts: ReadonlyArray<string>; readonly poolsize?: number | undefined }
+  ) => Redis.layer(sharded(options.hosts.map(tcpEndpoint), options, options.poolsize ?? 10))
+  /** txredisapi's `lazyShardedUnixConnection` */
+  static readonly lazyShardedUnixConnection = (options: SeedOptions & { readonly paths: ReadonlyArray<string> }) =>
+    Redis.layerLazy(sharded(options.paths.map(unixEndpoint), options))
+  /** txredisapi's `lazyShardedUnixConnectionPool` */
+  static readonly lazyShardedUnixConnectionPool = (
+    options: SeedOptions & { readonly paths: ReadonlyArray<string>; readonly poolsize?: number | undefined }
+  ) => Redis.layerLazy(sharded(options.paths.map(unixEndpoint), options, options.poolsize ?? 10))
+  /** txredisapi's `lazyShardedConnection` */
+  static readonly lazyShardedConnection = (options: SeedOptions & { readonly hosts: ReadonlyArray<string> }) =>
+    Redis.layerLazy(sharded(options.hosts.map(tcpEndpoint), options))
+  /** txredisapi's `lazyShardedConnectionPool` */
+  static readonly lazyShardedConnectionPool = (
+    options: SeedOptions & { readonly hosts: ReadonlyArray<string>; readonly poolsize?: number | undefined }
+  ) => Redis.layerLazy(sharded(options.hosts.map(tcpEndpoint), options, options.poolsize ?? 10))
 }
+
+const unixEndpoint = (path: string): Endpoint => ({ _tag: "Unix", path })
+/** "host:port" (or "host", port 6379); a bad port is caught when the options are resolved */
+const tcpEndpoint = (hostPort: string): Endpoint => {
+  const at = hostPort.lastIndexOf(":")
+  return at < 0
+    ? { _tag: "Tcp", host: hostPort, port: 6379 }
+    : { _tag: "Tcp", host: hostPort.slice(0, at).replace(/^\[(.*)\]$/, "$1"), port: Number(hostPort.slice(at + 1)) }
+}
+
+const sharded = (endpoints: ReadonlyArray<Endpoint>, options: SeedOptions, poolSize?: number): RedisOptions => ({
+  endpoints,
+  database: options.dbid ?? 0,
+  reconnect: options.reconnect ?? true,
+  password: options.password,
+  poolSize
+})
 
 const seed = (endpoint: Endpoint, options: SeedOptions, poolSize?: number): RedisOptions => ({
   endpoint,

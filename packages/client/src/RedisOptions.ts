@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { type Endpoint, EndpointError, format, parseUrl } from "@fxredis/transport"
+import { type Endpoint, EndpointError, format, parseUrl, validate } from "@fxredis/transport"
 import { Duration, Effect, Option, Redacted, Schedule } from "effect"
 import type { ConnectionError } from "./RedisErrors.ts"
 
@@ -140,7 +140,7 @@ export const resolve = (options: RedisOptions): Effect.Effect<ReadonlyArray<Reso
       const url =
         typeof target === "string"
           ? yield* parseUrl(target)
-          : { endpoint: target, database: 0, username: undefined, password: undefined }
+          : { endpoint: yield* validate(target), database: 0, username: undefined, password: undefined }
       const password =
         options.password === undefined
           ? url.password

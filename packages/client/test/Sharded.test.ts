@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Redis, RedisSharded, ShardingError } from "@fxredis/client"
 import { RedisServer } from "@fxredis/testing"
-import { Effect, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { eventually, transports } from "./helpers.ts"
 
 const keys = (n: number, prefix = "key") => Array.from({ length: n }, (_, i) => `${prefix}:${i}`)
@@ -116,6 +116,29 @@ for (const kind of transports) {
           assert.strictEqual(yield* redis.eval("return redis.call('GET', KEYS[1])", [a]), "1")
           assert.strictEqual((yield* Effect.flip(redis.eval("return 1", [a, b])))._tag, "ShardingError")
         })
+    )
+
+    it.live("the seed's sharded pool keeps a pool per shard", () =>
+      Effect.gen(function* () {
+        const servers = yield* Effect.forEach([0, 1, 2], () => RedisServer.make())
+        const layer =
+          kind === "unix"
+            ? Redis.shardedUnixConnectionPool({ paths: servers.map((s) => s.unix.path), poolsize: 3, dbid: 1 })
+            : Redis.shardedConnectionPool({
+                hosts: servers.map((s) => `127.0.0.1:${s.tcp.port}`),
+                poolsize: 3,
+                dbid: 1
+              })
+        const redis = yield* Layer.build(layer).pipe(Effect.map((ctx) => Context.get(ctx, Redis)))
+        yield* redis.mset(keys(30).map((k) => [k, "v"] as const))
+        for (const server of servers) {
+          const list = yield* server.cli("CLIENT", "LIST")
+          assert.strictEqual(list.split("\n").filter((l) => l.includes(" db=1 ")).length, 3)
+          assert.isTrue(Number(yield* server.cli("-n", "1", "DBSIZE")) > 0)
+        }
+        const bad = yield* Effect.flip(Layer.build(Redis.shardedConnection({ hosts: ["127.0.0.1:99999"] })))
+        assert.strictEqual(bad._tag, "EndpointError")
+      })
     )
 
     it.live("a dead shard fails only its own keys; after restart every key serves", () =>
