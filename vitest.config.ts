@@ -9,6 +9,8 @@ export default defineConfig({
     })),
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    passWithNoTests: true
+    passWithNoTests: false,
+    // the JSON report lets .ci/run print a one-line summary ("N passed, N failed")
+    reporters: ["default", ["json", { outputFile: "build/vitest-results.json" }]]
   }
 })
