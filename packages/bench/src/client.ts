@@ -80,7 +80,7 @@ const program = Effect.gen(function* () {
         const s = samples.get(`${workload}|${kind}|${client}`) ?? []
         return median(s.map((x) => x.ops / x.seconds))
       }
-      const peers = clients.filter((c) => c !== "fxredis")
+      const peers = clients.filter((c) => !c.startsWith("fxredis"))
       const best = peers.length === 0 ? Number.NaN : Math.max(...peers.map(opsOf))
       for (const client of clients) {
         const s = samples.get(`${workload}|${kind}|${client}`) ?? []

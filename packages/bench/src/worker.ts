@@ -4,7 +4,7 @@
  *
  *   node worker.ts <client> <workload> <durationMs> <url> [<url> …]
  *
- * Clients: fxredis, ioredis, ioredis-auto (enableAutoPipelining), node-redis.
+ * Clients: fxredis, fxredis-traced (a span per command), ioredis, ioredis-auto (enableAutoPipelining), node-redis.
  * Workloads: seq (SET+GET awaited one by one; each command counts), inflight100 (100 GETs always in flight),
  * mget100 (MGET of 100 keys, one at a time), pool (100 in flight over 4 connections), sharded (MGET and MSET of
  * 100 keys alternately over 3 servers; each call counts).
@@ -210,7 +210,7 @@ const fxredisNative = () =>
 
 const main = async () => {
   let result: { ops: number; seconds: number }
-  if (clientName === "fxredis") {
+  if (clientName === "fxredis" || clientName === "fxredis-traced") {
     result = await Effect.runPromise(fxredisNative() as Effect.Effect<{ ops: number; seconds: number }>)
   } else {
     const open = (url: string) =>

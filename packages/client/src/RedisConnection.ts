@@ -20,10 +20,11 @@
 import type { CommandArg, Push, RespValue } from "@fxredis/protocol"
 import type { Transport } from "@fxredis/transport"
 import { ConnectionError } from "@fxredis/transport"
-import { Deferred, Effect, Exit, Redacted, Scope } from "effect"
+import { Deferred, Effect, Exit, Metric, Redacted, Scope } from "effect"
 import { identity, Pipeline, type Transform } from "./internal/pipeline.ts"
 import type { RedisError } from "./RedisErrors.ts"
 import type { ResolvedOptions } from "./RedisOptions.ts"
+import { connectionsUp, reconnects } from "./RedisTelemetry.ts"
 
 /**
  * @category models
@@ -121,6 +122,8 @@ export const make = (
       binary: false,
       onPush: mode.onPush
     })
+    const up = Metric.withAttributes(connectionsUp, { server: options.name })
+    const again = Metric.withAttributes(reconnects, { server: options.name })
     const closed = (message: string) =>
       new ConnectionError({ endpoint: options.name, reason: "Closed", message, sent: false })
     yield* Effect.addFinalizer(() => Effect.sync(() => pipeline.close(closed("the client was closed"))))
@@ -168,6 +171,7 @@ export const make = (
           pipeline.attach(link, (error) => Deferred.doneUnsafe(down, Exit.succeed(error)))
           yield* handshake.pipe(Effect.tapError((error) => Effect.sync(() => pipeline.detach(error))))
           pipeline.ready()
+          yield* Metric.update(up, 1)
           current = {
             dropLink: () => {
               const error = closed("the link was closed by the client")
@@ -192,7 +196,7 @@ export const make = (
         Effect.ensuring(
           Effect.suspend(() => {
             current = undefined
-            return Scope.close(session.scope, Exit.void)
+            return Effect.andThen(Metric.update(up, -1), Scope.close(session.scope, Exit.void))
           })
         )
       )
@@ -204,7 +208,11 @@ export const make = (
       Effect.gen(function* () {
         yield* first
         if (policy === undefined) return
-        while (true) yield* serve(yield* reconnecting)
+        while (true) {
+          const session = yield* reconnecting
+          yield* Metric.update(again, 1)
+          yield* serve(session)
+        }
       }).pipe(
         Effect.catch((error: ConnectionError) =>
           Effect.sync(() => pipeline.close(closed(`gave up reconnecting: ${error.message}`)))

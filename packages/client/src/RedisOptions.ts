@@ -52,6 +52,10 @@ export interface RedisOptions {
   readonly poolSize?: number | undefined
   /** connections kept for blocking commands (BLPOP, XREAD BLOCK, …) per server; default 8 */
   readonly maxBlockingConnections?: number | undefined
+  /** spans per command: `"auto"` (default: when a tracer other than Effect's native one is installed), true, false */
+  readonly tracing?: boolean | "auto" | undefined
+  /** per-command metrics (duration histogram, in-flight count); default false */
+  readonly commandMetrics?: boolean | undefined
 }
 
 /**
@@ -78,6 +82,8 @@ export interface ResolvedOptions {
   readonly maxOfflineCommands: number
   readonly poolSize: number
   readonly maxBlockingConnections: number
+  readonly tracing: boolean | "auto"
+  readonly commandMetrics: boolean
 }
 
 /**
@@ -162,7 +168,9 @@ export const resolve = (options: RedisOptions): Effect.Effect<ReadonlyArray<Reso
         offlineQueue: options.offlineQueue ?? true,
         maxOfflineCommands,
         poolSize,
-        maxBlockingConnections
+        maxBlockingConnections,
+        tracing: options.tracing ?? "auto",
+        commandMetrics: options.commandMetrics ?? false
       })
     }
     return resolved

@@ -5,12 +5,13 @@
  * @internal
  */
 import type { Transport } from "@fxredis/transport"
-import { Effect, Exit, Pool, Scope } from "effect"
+import { Effect, Exit, Metric, Pool, Scope } from "effect"
 import type { Command } from "../Command.ts"
 import * as RedisConnection from "../RedisConnection.ts"
 import { CommandTimeoutError, type ConnectionError, type RedisError } from "../RedisErrors.ts"
 import type { ResolvedOptions } from "../RedisOptions.ts"
 import * as Subscriber from "../RedisSubscriber.ts"
+import { instrument, poolWaits } from "../RedisTelemetry.ts"
 
 /** A connection taken out of the rotation. @internal */
 export interface Pinned {
@@ -131,22 +132,38 @@ export const make = (
         )
       )
 
-    const run = (command: Command<unknown>): Effect.Effect<unknown, RedisError> => {
+    const bare = (command: Command<unknown>): Effect.Effect<unknown, RedisError> => {
       if (command.blocking) return runBlocking(command)
       const target = pick()
       return target !== undefined
         ? target.connection.run(command.args, command.transform)
-        : Effect.flatMap(waitForUnpinned, () => run(command))
+        : Effect.flatMap(waitForUnpinned, () => bare(command))
     }
+    const run = yield* instrument(options, bare)
 
+    const pinnedRuns = new Map<
+      RedisConnection.RedisConnection,
+      (command: Command<unknown>) => Effect.Effect<unknown, RedisError>
+    >()
+    for (const slot of slots) {
+      pinnedRuns.set(
+        slot.connection,
+        yield* instrument(options, (command) => slot.connection.run(command.args, command.transform))
+      )
+    }
+    const pinnedRun = (connection: RedisConnection.RedisConnection) => pinnedRuns.get(connection)!
     const pin: Effect.Effect<Pinned, RedisError> = Effect.suspend(() => {
       const free = pick()
-      if (free === undefined) return Effect.flatMap(waitForUnpinned, () => pin)
+      if (free === undefined) {
+        return Effect.andThen(Metric.update(Metric.withAttributes(poolWaits, { server: options.name }), 1), () =>
+          Effect.flatMap(waitForUnpinned, () => pin)
+        )
+      }
       free.pinned = true
       const connection = free.connection
       return Effect.succeed<Pinned>({
         connection,
-        run: (command) => (command.blocking ? runBlocking(command) : connection.run(command.args, command.transform)),
+        run: (command) => (command.blocking ? runBlocking(command) : pinnedRun(connection)(command)),
         release: Effect.sync(() => {
           free.pinned = false
           wakeAll()

@@ -1,0 +1,140 @@
+/**
+ * Tracing and metrics of fxredis.
+ *
+ * - **Spans**: with `tracing: "auto"` (the default) each command runs in a client span named by the command
+ *   (`GET`, `HSET`, …) when a tracer other than Effect's built-in native tracer is installed where the client is
+ *   built (an OpenTelemetry layer, say); with none installed the command path pays nothing. `tracing: true` forces
+ *   spans, `false` turns them off. Attributes follow OpenTelemetry's database conventions: `db.system.name`
+ *   (`redis`), `db.operation.name`, `db.namespace` (the database index), `server.address`/`server.port` or, over a
+ *   UNIX socket, `network.transport` (`unix`) and `server.address` (the path). Arguments are never recorded.
+ * - **Metrics** (`effect/Metric`): `fxredis.connections.up` and `fxredis.reconnects` always (they move on connect
+ *   and drop only); `fxredis.pool.waits` when a transaction waits for a free connection; with `commandMetrics: true`
+ *   also `fxredis.command.duration` (seconds, by `command` and `outcome`) and `fxredis.commands.in_flight`.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Exit, Metric, Tracer } from "effect"
+import type { Command } from "./Command.ts"
+import { commandName } from "./internal/pipeline.ts"
+import type { RedisError } from "./RedisErrors.ts"
+import type { ResolvedOptions } from "./RedisOptions.ts"
+
+/**
+ * Connections past their handshake, by server.
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const connectionsUp = Metric.counter("fxredis.connections.up", {
+  description: "connections to Redis that are up (past the handshake)"
+})
+
+/**
+ * Reconnections after a lost link, by server.
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const reconnects = Metric.counter("fxredis.reconnects", {
+  description: "links to Redis re-established after a drop",
+  incremental: true
+})
+
+/**
+ * Transactions that had to wait because every pool connection was pinned.
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const poolWaits = Metric.counter("fxredis.pool.waits", {
+  description: "waits for a free connection while every one was pinned by a transaction",
+  incremental: true
+})
+
+/**
+ * Command duration in seconds, by `command` and `outcome` (`ok`, or the error's tag).
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const commandDuration = Metric.histogram("fxredis.command.duration", {
+  description: "duration of Redis commands, in seconds",
+  boundaries: Metric.exponentialBoundaries({ start: 0.00005, factor: 2, count: 20 })
+})
+
+/**
+ * Commands sent and not yet answered.
+ *
+ * @category metrics
+ * @since 0.1.0
+ */
+export const commandsInFlight = Metric.counter("fxredis.commands.in_flight", {
+  description: "Redis commands waiting for their reply"
+})
+
+/**
+ * The attributes of a server, for spans and metrics.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export const serverAttributes = (options: ResolvedOptions): Record<string, string | number> => {
+  const endpoint = options.endpoint
+  const base = { "db.system.name": "redis", "db.namespace": String(options.database) }
+  return endpoint._tag === "Unix"
+    ? { ...base, "network.transport": "unix", "server.address": endpoint.path }
+    : { ...base, "server.address": endpoint.host, "server.port": endpoint.port }
+}
+
+type Run = (command: Command<unknown>) => Effect.Effect<unknown, RedisError>
+
+/**
+ * Wraps how a server runs commands with spans and metrics, as the options ask. Decided once, when the client is
+ * built, so that a client without them keeps the bare command path.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const instrument = (options: ResolvedOptions, run: Run): Effect.Effect<Run> =>
+  Effect.map(Effect.tracer, (tracer) => {
+    const tracing = options.tracing === "auto" ? tracer !== Tracer.nativeTracer : options.tracing
+    if (!tracing && !options.commandMetrics) return run
+    const server = serverAttributes(options)
+    const serverMetricAttributes = { server: options.name }
+    const measured: Run = options.commandMetrics
+      ? (command) =>
+          Effect.suspend(() => {
+            const name = commandName(command.args[0])
+            const start = performance.now()
+            return Effect.andThen(Metric.update(commandsInFlight, 1), run(command)).pipe(
+              Effect.onExit((exit) =>
+                Effect.andThen(
+                  Metric.update(commandsInFlight, -1),
+                  Metric.update(
+                    Metric.withAttributes(commandDuration, {
+                      ...serverMetricAttributes,
+                      command: name,
+                      outcome: Exit.isSuccess(exit) ? "ok" : outcomeOf(exit)
+                    }),
+                    (performance.now() - start) / 1000
+                  )
+                )
+              )
+            )
+          })
+      : run
+    if (!tracing) return measured
+    return (command) => {
+      const name = commandName(command.args[0])
+      return Effect.withSpan(measured(command), name, {
+        kind: "client",
+        attributes: { ...server, "db.operation.name": name }
+      })
+    }
+  })
+
+const outcomeOf = (exit: Exit.Exit<unknown, RedisError>): string => {
+  if (Exit.isSuccess(exit)) return "ok"
+  const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+  return failure !== undefined && failure._tag === "Fail" ? failure.error._tag : "interrupted"
+}
