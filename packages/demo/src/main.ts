@@ -1,92 +1,73 @@
 /**
- * `pnpm demo`: a short scripted tour of fxredis against a real Redis — its own `redis-server` on a temp UNIX
- * socket (through `@fxredis/testing`) unless `REDIS_URL` names one. It exits 0 when the tour is done.
- *
- * (The HTTP service with a lazy Redis layer, rate limiting and health checks comes with the ecosystem work.)
+ * `pnpm demo`: an Effect HTTP service on a lazy fxredis layer, and a scripted tour of it. Without `REDIS_URL` it
+ * starts its own `redis-server` on a temp UNIX socket (through `@fxredis/testing`). The tour prints a few requests,
+ * kills Redis to show the 503s (the service itself stays up), restarts it and shows the lazy layer recover, then
+ * exits 0. `pnpm demo --serve` keeps serving on `PORT` (default 3000) until Ctrl-C.
  */
-import { Redis } from "@fxredis/client"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { RedisServer } from "@fxredis/testing"
-import { Console, Effect, Fiber, Option, Stream } from "effect"
+import { Console, Context, Effect, Layer } from "effect"
+import { HttpServer } from "effect/http"
+import * as App from "./App.ts"
 
-const step = (title: string) => Console.log(`\n— ${title}`)
+const request = (base: string, method: string, path: string, body?: string) =>
+  Effect.promise(async () => {
+    const response = await fetch(`${base}${path}`, body === undefined ? { method } : { method, body })
+    return { status: response.status, body: await response.text() }
+  })
 
-const tour = (url: string, server: RedisServer.RedisServer | undefined) =>
+const show = (base: string, method: string, path: string, body?: string) =>
+  Effect.tap(request(base, method, path, body), (r) =>
+    Console.log(`${method.padEnd(4)} ${path.padEnd(22)} → ${r.status} ${r.body}`)
+  )
+
+const tour = (base: string, redis: RedisServer.RedisServer | undefined) =>
   Effect.gen(function* () {
-    yield* step(
-      `a lazy, pooled client over ${url.startsWith("unix") ? "a UNIX socket" : "TCP"}: ${url.replace(/:[^:@/]*@/, ":***@")}`
-    )
-    const redis = yield* Redis.make({ endpoint: url, poolSize: 4, commandTimeout: "1 second" }, { lazy: true })
-
-    yield* step("typed commands")
-    yield* redis.set("demo:greeting", "hello from fxredis", { expire: "1 minute" })
-    yield* Console.log(
-      "GET demo:greeting →",
-      Option.getOrElse(yield* redis.get("demo:greeting"), () => "(nil)")
-    )
-    yield* Console.log("INCR demo:visits →", yield* redis.incr("demo:visits"))
-    yield* redis.hset("demo:user:1", { name: "Ada", lang: "TypeScript" })
-    yield* Console.log("HGETALL demo:user:1 →", yield* redis.hgetall("demo:user:1"))
-
-    yield* step("pipelining: 10,000 commands from 1,000 fibers")
-    const started = Date.now()
-    const replies = yield* Effect.forEach(
-      Array.from({ length: 10_000 }, (_, i) => i),
-      (i) => redis.echo(String(i)),
-      {
-        concurrency: 1000
-      }
-    )
-    yield* Console.log(
-      `${replies.length} replies, all in order: ${replies.every((r, i) => r === String(i))} (${Date.now() - started} ms)`
-    )
-
-    yield* step("errors are typed values")
-    const wrong = yield* redis
-      .incr("demo:greeting")
-      .pipe(Effect.catchTag("ReplyError", (e) => Effect.succeed(`ReplyError ${e.code}: ${e.message}`)))
-    yield* Console.log("INCR on a string →", wrong)
-
-    yield* step("a transaction pinned to one connection")
-    const [a, b] = yield* redis.transaction((tx) => tx.exec((q) => [q.incr("demo:tx"), q.incrby("demo:tx", 10)]))
-    yield* Console.log("MULTI INCR INCRBY EXEC →", [a, b])
-
-    yield* step("pub/sub as a Stream")
-    const received = yield* Effect.forkChild(Stream.runCollect(Stream.take(redis.subscribe("demo:news"), 1)))
-    while (Number(yield* redis.send("PUBLISH", "demo:news", "extra! extra!")) === 0) yield* Effect.yieldNow
-    yield* Console.log("received →", yield* Fiber.join(received))
-
-    if (server !== undefined) {
-      yield* step("the server dies: commands fail typed, nothing crashes")
-      yield* server.kill
-      const down = yield* redis.get("demo:greeting").pipe(
-        Effect.map(() => "served"),
-        Effect.catchTag("ConnectionError", (e) => Effect.succeed(`ConnectionError (${e.reason})`)),
-        Effect.catchTag("CommandTimeoutError", (e) => Effect.succeed(`CommandTimeoutError after ${e.timeout} ms`))
-      )
-      yield* Console.log("GET while down →", down)
-      yield* step("the server is back: the client reconnects on its own")
-      yield* server.start
-      const back = yield* redis
-        .incr("demo:after-restart")
-        .pipe(Effect.retry({ times: 50, while: (e) => e._tag !== "ReplyError" }))
-      yield* Console.log("INCR after the restart →", back)
+    yield* Console.log(`\n— the service answers on ${base}`)
+    yield* show(base, "GET", "/health")
+    for (let i = 0; i < 3; i++) yield* show(base, "POST", "/counter")
+    yield* show(base, "PUT", "/kv/greeting?ttl=30", "hello from fxredis")
+    yield* show(base, "GET", "/kv/greeting")
+    yield* show(base, "GET", "/kv/missing")
+    yield* Console.log("\n— a route limited to 5 requests per 10 seconds (Effect's RateLimiter on fxredis)")
+    for (let i = 0; i < 6; i++) yield* show(base, "GET", "/limited")
+    if (redis === undefined) return
+    yield* Console.log("\n— Redis dies: the service stays up and answers 503, typed, nothing crashes")
+    yield* redis.kill
+    yield* show(base, "GET", "/health")
+    yield* show(base, "POST", "/counter")
+    yield* Console.log("\n— Redis is back: the lazy layer reconnects on its own")
+    yield* redis.start
+    for (let i = 0; i < 100; i++) {
+      if ((yield* request(base, "GET", "/health")).status === 200) break
+      yield* Effect.sleep("50 millis")
     }
-    yield* step("done: closing the scope closes every socket, fiber and timer")
+    yield* show(base, "GET", "/health")
+    yield* show(base, "POST", "/counter")
+    yield* Console.log("\n— done")
   })
 
 const program = Effect.gen(function* () {
+  const serve = process.argv.includes("--serve")
   const external = process.env["REDIS_URL"]
-  if (external !== undefined) return yield* tour(external, undefined)
-  const server = yield* RedisServer.make().pipe(
-    Effect.catchTag("RedisServerError", (e) => Effect.die(new Error(e.message)))
-  )
-  return yield* tour(server.urls.unix, server)
+  const redis =
+    external === undefined
+      ? yield* RedisServer.make().pipe(
+          Effect.catchTag("RedisServerError", (e) =>
+            Effect.andThen(Console.error(e.message), Effect.fail(new Error("redis-server is needed for the demo")))
+          )
+        )
+      : undefined
+  const url = external ?? redis!.urls.unix
+  const port = Number(process.env["PORT"] ?? (serve ? 3000 : 0))
+  const context = yield* Layer.build(App.layer({ url, port }))
+  const address = Context.get(context, HttpServer.HttpServer).address
+  const base = address._tag === "UnixPathAddress" ? "http://localhost" : `http://127.0.0.1:${address.port}`
+  if (serve) {
+    yield* Console.log(`listening on ${base} (Redis: ${url}); Ctrl-C to stop`)
+    return yield* Effect.never
+  }
+  yield* tour(base, redis)
 }).pipe(Effect.scoped)
 
-Effect.runPromise(program).then(
-  () => process.exit(0),
-  (error) => {
-    console.error(String(error))
-    process.exit(1)
-  }
-)
+NodeRuntime.runMain(program)

@@ -43,13 +43,20 @@ describe("examples run against a real server", () => {
 })
 
 describe("pnpm demo", () => {
-  it.live("tours fxredis against its own redis-server, survives the server's death, exits 0", () =>
-    Effect.gen(function* () {
-      const out = yield* run(here("../src/main.ts"), {})
-      assert.include(out, "all in order: true")
-      assert.match(out, /GET while down → (ConnectionError|CommandTimeoutError)/)
-      assert.include(out, "INCR after the restart → 1")
-      assert.include(out, "done")
-    })
+  it.live(
+    "serves HTTP on a lazy Redis layer: 429 past the rate limit, 503 while Redis is dead, recovers, exits 0",
+    () =>
+      Effect.gen(function* () {
+        const out = yield* run(here("../src/main.ts"), {})
+        assert.match(out, /GET {2}\/health +→ 200/)
+        assert.match(out, /POST \/counter +→ 200 \{"count":3\}/)
+        assert.match(out, /GET {2}\/kv\/greeting +→ 200 .*hello from fxredis/)
+        assert.match(out, /GET {2}\/kv\/missing +→ 404/)
+        assert.match(out, /GET {2}\/limited +→ 429/)
+        assert.match(out, /GET {2}\/health +→ 503/)
+        assert.match(out, /POST \/counter +→ 503 .*"reason":"(ConnectionError|CommandTimeoutError)"/)
+        assert.match(out, /Redis is back[\s\S]*GET {2}\/health +→ 200[\s\S]*POST \/counter +→ 200/)
+        assert.include(out, "— done")
+      })
   )
 })
