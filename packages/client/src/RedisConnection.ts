@@ -2,7 +2,8 @@
  * One connection to one Redis server: the pipeline (see `internal/pipeline.ts`) plus its lifecycle, owned by Effect.
  *
  * - **Connecting**: `Transport.connect` opens a link within the connection's Scope; the handshake (`HELLO`/`AUTH`,
- *   `SELECT`, `CLIENT SETNAME`) is pipelined in one write on every (re)connect. A failed handshake (a wrong
+ *   `SELECT`, `CLIENT SETNAME`, or a `PING` when there is nothing else to send) is pipelined in one write on every
+ *   (re)connect and bounded by `connectTimeout`: a server that accepts but never answers fails it. A failed handshake (a wrong
  *   password, say) is a `ConnectionError` with reason `"Handshake"` and the server's `ReplyError` as its cause.
  * - **Eager or lazy**: `make(options, { lazy: false })` connects before it returns and fails with the first
  *   `ConnectionError` (retried first with `reconnect` only when it is an explicit `Schedule`: the default policy
@@ -20,7 +21,7 @@
 import type { CommandArg, Push, RespValue } from "@fxredis/protocol"
 import type { Transport } from "@fxredis/transport"
 import { ConnectionError } from "@fxredis/transport"
-import { Deferred, Effect, Exit, Metric, Redacted, Scope } from "effect"
+import { Deferred, Duration, Effect, Exit, Metric, Redacted, Scope } from "effect"
 import { identity, Pipeline, type Transform } from "./internal/pipeline.ts"
 import type { RedisError } from "./RedisErrors.ts"
 import type { ResolvedOptions } from "./RedisOptions.ts"
@@ -81,6 +82,8 @@ const handshakeCommands = (options: ResolvedOptions, protocol: 2 | 3): Array<Arr
     if (options.clientName !== undefined) commands.push(["CLIENT", "SETNAME", options.clientName])
   }
   if (options.database !== 0) commands.push(["SELECT", String(options.database)])
+  // with nothing else to say, a PING proves the server answers before the connection counts as up
+  if (commands.length === 0) commands.push(["PING"])
   return commands
 }
 
@@ -117,6 +120,7 @@ export const make = (
     const pipeline = new Pipeline({
       endpoint: options.name,
       commandTimeout: mode.blocking ? Infinity : options.commandTimeout,
+      handshakeTimeout: Duration.toMillis(options.connectTimeout),
       offlineQueue: options.offlineQueue,
       maxOfflineCommands: options.maxOfflineCommands,
       binary: false,

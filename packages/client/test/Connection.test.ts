@@ -147,9 +147,14 @@ for (const kind of transports) {
 
     it.live("a server sending garbage gives ProtocolError, and the client reconnects", () =>
       Effect.gen(function* () {
+        // the first connection answers its handshake PING, then garbage; later connections behave
+        const chunks = new Map<number, number>()
         const fake = yield* FakeServer.make({
-          reply: (request, connection) =>
-            connection === 0 ? "%%% not resp %%%\r\n" : request.includes(80) ? "+PONG\r\n" : "+OK\r\n"
+          reply: (_, connection) => {
+            const n = (chunks.get(connection) ?? 0) + 1
+            chunks.set(connection, n)
+            return connection === 0 && n > 1 ? "%%% not resp %%%\r\n" : "+PONG\r\n"
+          }
         })
         const redis = yield* Redis.make({ endpoint: fake.urls[kind] })
         const failed = yield* Effect.flip(redis.ping())
@@ -283,6 +288,33 @@ for (const kind of transports) {
     )
   })
 }
+
+describe("RESP3 and handshakes", () => {
+  it.live("RESP3 push frames (client-tracking invalidations) do not disturb replies", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make()
+      const redis = yield* Redis.make({ endpoint: server.urls.unix, protocol: 3 })
+      assert.strictEqual(yield* redis.send("CLIENT", "TRACKING", "ON"), "OK")
+      yield* redis.set("tracked", "1")
+      assert.deepStrictEqual(yield* redis.get("tracked"), Option.some("1"))
+      yield* server.cli("SET", "tracked", "2") // the server pushes an invalidation to the tracking client
+      for (let i = 0; i < 50; i++) assert.strictEqual(yield* redis.echo(`after-${i}`), `after-${i}`)
+      assert.deepStrictEqual(yield* redis.hgetall("none"), {})
+      yield* redis.hset("h", { a: "1" })
+      assert.deepStrictEqual(yield* redis.hgetall("h"), { a: "1" }) // a RESP3 map, as a record
+    })
+  )
+  it.live("a server that accepts but never answers fails the handshake within connectTimeout", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make()
+      yield* server.pause
+      const error = yield* Effect.flip(Redis.make({ endpoint: server.urls.unix, connectTimeout: "300 millis" }))
+      yield* server.resume
+      assert.strictEqual(error._tag, "ConnectionError")
+      if (error._tag === "ConnectionError") assert.strictEqual(error.reason, "Handshake")
+    })
+  )
+})
 
 describe("other transports", () => {
   it.live("TLS (rediss://) with the server's CA", () =>

@@ -53,6 +53,8 @@ export interface PipelineOptions {
   readonly endpoint: string
   /** milliseconds; `Infinity` for none */
   readonly commandTimeout: number
+  /** milliseconds the handshake's commands may take (the connect timeout) */
+  readonly handshakeTimeout: number
   readonly offlineQueue: boolean
   readonly maxOfflineCommands: number
   readonly binary: boolean
@@ -86,6 +88,7 @@ export class Pipeline {
 
   private offline: Array<Offline> = []
   private timer: ReturnType<typeof setTimeout> | undefined = undefined
+  private timerDeadline = Infinity
   private onDown: ((error: ConnectionError) => void) | undefined = undefined
 
   constructor(options: PipelineOptions) {
@@ -121,7 +124,8 @@ export class Pipeline {
       resume(Exit.fail(this.error("Closed", "the connection closed during the handshake", false)))
       return
     }
-    this.push(args, transform, resume, this.deadlineFromNow())
+    const t = this.options.handshakeTimeout
+    this.push(args, transform, resume, t === Infinity ? Infinity : Date.now() + t)
   }
 
   /** Writes a command that gets no reply of its own (SUBSCRIBE in RESP3: its confirmations are push frames). */
@@ -180,6 +184,7 @@ export class Pipeline {
     if (this.timer !== undefined) {
       clearTimeout(this.timer)
       this.timer = undefined
+      this.timerDeadline = Infinity
     }
   }
 
@@ -199,7 +204,7 @@ export class Pipeline {
     this.transforms.push(transform)
     this.names.push(args[0])
     this.deadlines.push(deadline)
-    if (deadline !== Infinity && this.timer === undefined) this.armTimer(deadline)
+    if (deadline < this.timerDeadline) this.armTimer(deadline)
     this.scheduleFlush()
   }
 
@@ -238,7 +243,7 @@ export class Pipeline {
     } else {
       const deadline = this.deadlineFromNow()
       this.offline.push({ args, transform, resume, deadline })
-      if (deadline !== Infinity && this.timer === undefined) this.armTimer(deadline)
+      if (deadline < this.timerDeadline) this.armTimer(deadline)
     }
   }
 
@@ -251,12 +256,13 @@ export class Pipeline {
   }
 
   private readonly onReply = (value: RespValue): void => {
-    const i = this.head
-    if (i >= this.resumes.length) {
-      if (value instanceof Push && this.options.onPush !== undefined) return this.options.onPush(value)
-      return this.onProtocolError(undefined)
+    // RESP3 push frames (pub/sub messages, client-tracking invalidations) answer no command
+    if (value instanceof Push) {
+      if (this.options.onPush !== undefined) this.options.onPush(value)
+      return
     }
-    if (value instanceof Push && this.options.onPush !== undefined) return this.options.onPush(value)
+    const i = this.head
+    if (i >= this.resumes.length) return this.onProtocolError(undefined)
     const resume = this.resumes[i]
     const transform = this.transforms[i]
     const name = this.names[i]
@@ -339,7 +345,10 @@ export class Pipeline {
     return t === Infinity ? Infinity : Date.now() + t
   }
 
+  /** (re)arms the one deadline timer for the earliest deadline */
   private armTimer(deadline: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timerDeadline = deadline
     const timer = setTimeout(this.sweep, Math.max(1, deadline - Date.now()))
     if (typeof timer === "object" && typeof timer.unref === "function") timer.unref()
     this.timer = timer
@@ -348,6 +357,7 @@ export class Pipeline {
   /** Expires the commands whose deadline passed; deadlines are in FIFO order, so it stops at the first live one. */
   private readonly sweep = (): void => {
     this.timer = undefined
+    this.timerDeadline = Infinity
     const now = Date.now()
     let next = Infinity
     for (let i = this.head; i < this.resumes.length; i++) {
