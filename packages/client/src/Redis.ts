@@ -388,57 +388,25 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
     )
 
   /** txredisapi's `UnixConnection(path="/tmp/redis.sock", dbid=0, reconnect=True)` */
-  static readonly unixConnection = (options: SeedOptions & { readonly path?: string | undefined } = {}) =>
-    Redis.layer(seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options))
+  static readonly unixConnection = (options: UnixSeed = {}) => Redis.layer(seedUnix(options))
   /** txredisapi's `Connection(host="localhost", port=6379, dbid=0, reconnect=True)` */
-  static readonly connection = (
-    options: SeedOptions & { readonly host?: string | undefined; readonly port?: number | undefined } = {}
-  ) => Redis.layer(seed({ _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 }, options))
+  static readonly connection = (options: TcpSeed = {}) => Redis.layer(seedTcp(options))
   /** txredisapi's `lazyUnixConnection` */
-  static readonly lazyUnixConnection = (options: SeedOptions & { readonly path?: string | undefined } = {}) =>
-    Redis.layerLazy(seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options))
+  static readonly lazyUnixConnection = (options: UnixSeed = {}) => Redis.layerLazy(seedUnix(options))
   /** txredisapi's `lazyConnection` */
-  static readonly lazyConnection = (
-    options: SeedOptions & { readonly host?: string | undefined; readonly port?: number | undefined } = {}
-  ) => Redis.layerLazy(seed({ _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 }, options))
+  static readonly lazyConnection = (options: TcpSeed = {}) => Redis.layerLazy(seedTcp(options))
   /** txredisapi's `UnixConnectionPool(path, dbid, poolsize=10, reconnect)` */
-  static readonly unixConnectionPool = (
-    options: SeedOptions & { readonly path?: string | undefined; readonly poolsize?: number | undefined } = {}
-  ) => Redis.layer(seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options, options.poolsize ?? 10))
+  static readonly unixConnectionPool = (options: UnixSeed & PoolSeed = {}) =>
+    Redis.layer(seedUnix(options, options.poolsize ?? 10))
   /** txredisapi's `ConnectionPool(host, port, dbid, poolsize=10, reconnect)` */
-  static readonly connectionPool = (
-    options: SeedOptions & {
-      readonly host?: string | undefined
-      readonly port?: number | undefined
-      readonly poolsize?: number | undefined
-    } = {}
-  ) =>
-    Redis.layer(
-      seed(
-        { _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 },
-        options,
-        options.poolsize ?? 10
-      )
-    )
+  static readonly connectionPool = (options: TcpSeed & PoolSeed = {}) =>
+    Redis.layer(seedTcp(options, options.poolsize ?? 10))
   /** txredisapi's `lazyUnixConnectionPool` */
-  static readonly lazyUnixConnectionPool = (
-    options: SeedOptions & { readonly path?: string | undefined; readonly poolsize?: number | undefined } = {}
-  ) => Redis.layerLazy(seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options, options.poolsize ?? 10))
+  static readonly lazyUnixConnectionPool = (options: UnixSeed & PoolSeed = {}) =>
+    Redis.layerLazy(seedUnix(options, options.poolsize ?? 10))
   /** txredisapi's `lazyConnectionPool` */
-  static readonly lazyConnectionPool = (
-    options: SeedOptions & {
-      readonly host?: string | undefined
-      readonly port?: number | undefined
-      readonly poolsize?: number | undefined
-    } = {}
-  ) =>
-    Redis.layerLazy(
-      seed(
-        { _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 },
-        options,
-        options.poolsize ?? 10
-      )
-    )
+  static readonly lazyConnectionPool = (options: TcpSeed & PoolSeed = {}) =>
+    Redis.layerLazy(seedTcp(options, options.poolsize ?? 10))
 
   /** txredisapi's `ShardedUnixConnection(paths, dbid, reconnect)`: a shard per socket, keys by consistent hash */
   static readonly shardedUnixConnection = (options: SeedOptions & { readonly paths: ReadonlyArray<string> }) =>
@@ -469,6 +437,14 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
     options: SeedOptions & { readonly hosts: ReadonlyArray<string>; readonly poolsize?: number | undefined }
   ) => Redis.layerLazy(sharded(options.hosts.map(tcpEndpoint), options, options.poolsize ?? 10))
 }
+
+type UnixSeed = SeedOptions & { readonly path?: string | undefined }
+type TcpSeed = SeedOptions & { readonly host?: string | undefined; readonly port?: number | undefined }
+type PoolSeed = { readonly poolsize?: number | undefined }
+const seedUnix = (options: UnixSeed, poolSize?: number) =>
+  seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options, poolSize)
+const seedTcp = (options: TcpSeed, poolSize?: number) =>
+  seed({ _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 }, options, poolSize)
 
 const unixEndpoint = (path: string): Endpoint => ({ _tag: "Unix", path })
 /** "host:port" (or "host", port 6379); a bad port is caught when the options are resolved */

@@ -22,16 +22,19 @@ export type CommandArg = string | number | Uint8Array
 const toBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
+/** a text argument as a bulk string */
+const bulkText = (arg: string | number): string => {
+  const text = typeof arg === "string" ? arg : String(arg)
+  return `$${typeof arg === "string" ? Buffer.byteLength(text, "utf8") : text.length}\r\n${text}\r\n`
+}
+
 /** the command as a string, or undefined when an argument is binary */
 const commandText = (args: ReadonlyArray<CommandArg>): string | undefined => {
   let out = `*${args.length}\r\n`
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]
-    if (typeof arg === "string") out += `$${Buffer.byteLength(arg, "utf8")}\r\n${arg}\r\n`
-    else if (typeof arg === "number") {
-      const text = String(arg)
-      out += `$${text.length}\r\n${text}\r\n`
-    } else return undefined
+    if (typeof arg !== "string" && typeof arg !== "number") return undefined
+    out += bulkText(arg)
   }
   return out
 }
@@ -41,13 +44,9 @@ const commandPieces = (args: ReadonlyArray<CommandArg>, pieces: Array<Buffer>): 
   let text = `*${args.length}\r\n`
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]
-    if (typeof arg === "string") text += `$${Buffer.byteLength(arg, "utf8")}\r\n${arg}\r\n`
-    else if (typeof arg === "number") {
-      const s = String(arg)
-      text += `$${s.length}\r\n${s}\r\n`
-    } else {
-      text += `$${arg.byteLength}\r\n`
-      pieces.push(Buffer.from(text, "utf8"), toBuffer(arg))
+    if (typeof arg === "string" || typeof arg === "number") text += bulkText(arg)
+    else {
+      pieces.push(Buffer.from(`${text}$${arg.byteLength}\r\n`, "utf8"), toBuffer(arg))
       text = "\r\n"
     }
   }
