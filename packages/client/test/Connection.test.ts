@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Redis } from "@fxredis/client"
 import { FakeServer, RedisServer } from "@fxredis/testing"
 import { SocketTransport } from "@fxredis/transport"
-import { Deferred, Effect, Exit, Fiber, Option, Schedule, Scope, Stream } from "effect"
+import { ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Option, Schedule, Scope, Stream } from "effect"
 import { client, eventually, handles, transports } from "./helpers.ts"
 
 /** how many clients are blocked (BLPOP…) in a CLIENT LIST */
@@ -288,6 +288,31 @@ for (const kind of transports) {
     )
   })
 }
+
+describe("configuration", () => {
+  it.live("Redis.layerConfig reads REDIS_URL, REDIS_DATABASE and REDIS_PASSWORD from Effect's Config", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make({ password: "s3cret" })
+      const provider = ConfigProvider.fromUnknown({
+        REDIS_URL: server.urls.tcp.replace(/:[^:@/]*@/, "@"),
+        REDIS_DATABASE: "4",
+        REDIS_PASSWORD: "s3cret",
+        REDIS_POOL_SIZE: "2"
+      })
+      yield* Redis.use((redis) => redis.set("from-config", "yes")).pipe(
+        Effect.provide(Redis.layerConfig(undefined, { lazy: false })),
+        Effect.provide(ConfigProvider.layer(provider))
+      )
+      assert.strictEqual(yield* server.cli("-n", "4", "GET", "from-config"), "yes")
+      const bad = yield* Effect.flip(
+        Layer.build(Redis.layerConfig()).pipe(
+          Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ REDIS_URL: "http://nope" })))
+        )
+      )
+      assert.strictEqual(bad._tag, "EndpointError")
+    })
+  )
+})
 
 describe("RESP3 and handshakes", () => {
   it.live("RESP3 push frames (client-tracking invalidations) do not disturb replies", () =>
