@@ -36,6 +36,16 @@ export interface Command<A> {
 export type CommandResult<C> = C extends Command<infer A> ? A : never
 
 /**
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ * import { Exit } from "effect"
+ *
+ * // a command the typed API lacks, with its own reply conversion
+ * const objectFreq = (key: string) => Command.make(["OBJECT", "FREQ", key], Command.number)
+ * const freq = Redis.use((redis) => redis.run(objectFreq("hot-key")))
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */

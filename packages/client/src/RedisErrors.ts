@@ -49,6 +49,16 @@ export class ReplyError extends Schema.TaggedError<ReplyError>()("ReplyError", {
  * No reply came within the client's `commandTimeout`. The connection stays consistent: the late reply, if it ever
  * comes, is discarded, and the next command gets its own reply.
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const slow = Redis.use((redis) => redis.send("DEBUG", "SLEEP", "5")).pipe(
+ *   Effect.catchTag("CommandTimeoutError", (e) => Effect.succeed(`gave up after ${e.timeout} ms (sent: ${e.sent})`))
+ * )
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -65,6 +75,17 @@ export class CommandTimeoutError extends Schema.TaggedError<CommandTimeoutError>
  * A sharded client could not route a command: its keys hash to different shards, or it has no key and cannot be
  * sent to every shard. Nothing was sent.
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * // keys on different shards cannot be renamed into each other: nothing is sent
+ * const moved = Redis.use((redis) => redis.rename("user:1", "user:2")).pipe(
+ *   Effect.catchTag("ShardingError", (e) => Effect.succeed(`refused: ${e.shards.join(", ")}`))
+ * )
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -78,6 +99,16 @@ export class ShardingError extends Schema.TaggedError<ShardingError>()("Sharding
 /**
  * `EXEC` returned nil: a key under `WATCH` changed, so the transaction did not run. Retry it with `Effect.retry`.
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect, Schedule } from "effect"
+ *
+ * const bump = Redis.use((redis) =>
+ *   redis.transaction((tx) => Effect.andThen(tx.watch("n"), tx.exec((q) => [q.incr("n")])))
+ * ).pipe(Effect.retry({ while: (e) => e._tag === "TransactionAbortedError", schedule: Schedule.spaced("5 millis") }))
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -87,6 +118,13 @@ export class TransactionAbortedError extends Schema.TaggedError<TransactionAbort
 
 /**
  * Every error a command of the `Redis` service can fail with.
+ *
+ * @example
+ * ```ts
+ * import type { RedisError } from "@fxredis/client"
+ *
+ * const describe = (e: RedisError): string => `${e._tag}: ${e.message}`
+ * ```
  *
  * @category errors
  * @since 0.1.0

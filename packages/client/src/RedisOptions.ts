@@ -22,6 +22,21 @@ import type { ConnectionError } from "./RedisErrors.ts"
 export type ReconnectOption = boolean | Schedule.Schedule<unknown, ConnectionError>
 
 /**
+ * @example
+ * ```ts
+ * import { Redis, type RedisOptions } from "@fxredis/client"
+ * import { Schedule } from "effect"
+ *
+ * const options: RedisOptions = {
+ *   endpoint: "unix:///var/run/redis/redis.sock",
+ *   database: 2,
+ *   poolSize: 4,
+ *   commandTimeout: "2 seconds",
+ *   reconnect: Schedule.spaced("500 millis")
+ * }
+ * const RedisLive = Redis.layer(options)
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -88,6 +103,15 @@ export interface ResolvedOptions {
 
 /**
  * The default reconnect policy: exponential from 50 ms, capped at 2 s, jittered (×0.8–1.2), for ever.
+ *
+ * @example
+ * ```ts
+ * import { defaultReconnect, Redis } from "@fxredis/client"
+ * import { Schedule } from "effect"
+ *
+ * // the default, but giving up after 20 attempts
+ * const RedisLive = Redis.layer({ reconnect: Schedule.max([defaultReconnect, Schedule.recurs(20)]) })
+ * ```
  *
  * @category constructors
  * @since 0.1.0

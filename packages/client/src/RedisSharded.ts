@@ -105,6 +105,16 @@ const sumOf = (values: ReadonlyArray<RespValue>): number =>
 /**
  * Routes commands over `nodes`.
  *
+ * @example
+ * ```ts
+ * import { RedisSharded } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const servers = ["a", "b", "c"].map((name) => ({ name, run: () => Effect.void }))
+ * const ring = RedisSharded.make(servers)
+ * ring.nodeOf("{user:1}:name").name === ring.nodeOf("{user:1}:email").name // true: same hash tag
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */

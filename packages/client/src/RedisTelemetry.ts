@@ -22,6 +22,14 @@ import type { ResolvedOptions } from "./RedisOptions.ts"
 /**
  * Connections past their handshake, by server.
  *
+ * @example
+ * ```ts
+ * import { RedisTelemetry } from "@fxredis/client"
+ * import { Effect, Metric } from "effect"
+ *
+ * const up = Metric.value(RedisTelemetry.connectionsUp) // { count }, summed over servers
+ * ```
+ *
  * @category metrics
  * @since 0.1.0
  */

@@ -100,6 +100,16 @@ const toBuffer = (chunk: Uint8Array): Buffer =>
   Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
 
 /**
+ * @example
+ * ```ts
+ * import { RespDecoder } from "@fxredis/protocol"
+ *
+ * const decoder = new RespDecoder()
+ * const replies: Array<unknown> = []
+ * decoder.feed(new TextEncoder().encode("+OK\r\n$5\r\nhel"), (v) => replies.push(v)) // ["OK"]
+ * decoder.feed(new TextEncoder().encode("lo\r\n"), (v) => replies.push(v)) // ["OK", "hello"]
+ * ```
+ *
  * @category decoding
  * @since 0.1.0
  */

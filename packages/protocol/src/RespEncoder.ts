@@ -56,6 +56,13 @@ const commandPieces = (args: ReadonlyArray<CommandArg>, pieces: Array<Buffer>): 
 /**
  * One command as RESP bytes.
  *
+ * @example
+ * ```ts
+ * import { encodeCommand } from "@fxredis/protocol"
+ *
+ * encodeCommand(["SET", "key", "välue"]) // *3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$6\r\nvälue\r\n
+ * ```
+ *
  * @category encoding
  * @since 0.1.0
  */
@@ -82,6 +89,16 @@ export const encodeCommands = (commands: ReadonlyArray<ReadonlyArray<CommandArg>
 
 /**
  * Accumulates commands during a tick; `take` returns them as one chunk for `socket.write`.
+ *
+ * @example
+ * ```ts
+ * import { CommandBuffer } from "@fxredis/protocol"
+ *
+ * const buffer = new CommandBuffer()
+ * buffer.push(["GET", "a"])
+ * buffer.push(["GET", "b"])
+ * const chunk = buffer.take() // both commands, ready for one socket.write
+ * ```
  *
  * @category encoding
  * @since 0.1.0

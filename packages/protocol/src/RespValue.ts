@@ -41,6 +41,14 @@ export type RespValue =
 /**
  * A server error reply (`-ERR …` or a RESP3 bulk error). `message` is the whole text; `code` its first word.
  *
+ * @example
+ * ```ts
+ * import { decodeAll, ErrorReply } from "@fxredis/protocol"
+ *
+ * // an error reply is a value among the others (EXEC keeps per-command errors)
+ * const replies = decodeAll(new TextEncoder().encode("*2\r\n:1\r\n-WRONGTYPE no\r\n"))
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

@@ -50,6 +50,19 @@ const listen = (server: Net.Server, target: { path: string } | { port: number; h
 /**
  * Starts a fake server in the current Scope; it closes (with every connection) when the Scope closes.
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { FakeServer } from "@fxredis/testing"
+ * import { Effect } from "effect"
+ *
+ * const garbage = Effect.gen(function* () {
+ *   const fake = yield* FakeServer.make({ reply: () => "?? not RESP\r\n" })
+ *   const redis = yield* Redis.make({ endpoint: fake.urls.unix }, { lazy: true })
+ *   return yield* Effect.flip(redis.ping()) // ProtocolError
+ * }).pipe(Effect.scoped)
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */

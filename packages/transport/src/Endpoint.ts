@@ -79,6 +79,14 @@ export const tls = (
 /**
  * A printable name for the endpoint, without secrets: `unix:/tmp/redis.sock`, `127.0.0.1:6379`, `tls://host:6380`.
  *
+ * @example
+ * ```ts
+ * import { format, tcp, unix } from "@fxredis/transport"
+ *
+ * format(unix("/tmp/redis.sock")) // "unix:/tmp/redis.sock"
+ * format(tcp("10.0.0.5", 6380)) // "10.0.0.5:6380"
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

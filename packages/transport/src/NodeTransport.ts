@@ -144,6 +144,16 @@ export const make: Transport["Service"] = { connect }
 /**
  * The Node transport for every kind of endpoint.
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { NodeTransport } from "@fxredis/transport"
+ * import { Layer } from "effect"
+ *
+ * // the default; provide another Transport (SocketTransport.layer, say) the same way
+ * const RedisLive = Redis.layer({ endpoint: "redis://localhost:6379" }).pipe(Layer.provide(NodeTransport.layer))
+ * ```
+ *
  * @category layers
  * @since 0.1.0
  */

@@ -128,6 +128,15 @@ export const make: Transport["Service"] = { connect }
 /**
  * `Transport` over `effect/socket`.
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { SocketTransport } from "@fxredis/transport"
+ * import { Layer } from "effect"
+ *
+ * const RedisOnEffectSockets = Redis.layer({ endpoint: "unix:///tmp/redis.sock" }).pipe(Layer.provide(SocketTransport.layer))
+ * ```
+ *
  * @category layers
  * @since 0.1.0
  */

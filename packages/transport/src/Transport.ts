@@ -59,6 +59,20 @@ export interface ConnectOptions {
  * Opens links. The default implementation (`NodeTransport.layer`) uses `node:net` and `node:tls` for all three
  * kinds of endpoint; `SocketTransport.layer` adapts Effect's `effect/socket` for other runtimes and tests.
  *
+ * @example
+ * ```ts
+ * import { Transport } from "@fxredis/transport"
+ * import { Effect } from "effect"
+ *
+ * const ping = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const transport = yield* Transport
+ *     const link = yield* transport.connect({ _tag: "Unix", path: "/tmp/redis.sock" }, { connectTimeout: "1 second" })
+ *     link.write("PING\r\n")
+ *   })
+ * )
+ * ```
+ *
  * @category services
  * @since 0.1.0
  */
