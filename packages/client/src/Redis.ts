@@ -24,11 +24,11 @@ import { type Bound, bind, type Table } from "./internal/commands.ts"
 import { routing } from "./internal/keys.ts"
 import * as Node from "./internal/node.ts"
 import { commandName } from "./internal/pipeline.ts"
+import type * as Subscriber from "./internal/subscriber.ts"
 import * as TransactionImpl from "./internal/transaction.ts"
 import { type ConnectionError, type RedisError, type ReplyError, ShardingError } from "./RedisErrors.ts"
 import { type RedisOptions, resolve } from "./RedisOptions.ts"
 import * as RedisSharded from "./RedisSharded.ts"
-import type * as Subscriber from "./RedisSubscriber.ts"
 
 /**
  * A Lua script with its SHA1: `run` sends `EVALSHA`, and loads the script when the server answers `NOSCRIPT`.
@@ -168,7 +168,7 @@ const currentTransport = Effect.map(Effect.serviceOption(Transport), (t) =>
  * @category constructors
  * @since 0.1.0
  */
-export const makeShape = (parts: {
+const makeShape = (parts: {
   readonly run: (command: C.Command<unknown>) => Effect.Effect<unknown, RedisError>
   /** each server's own `run`, for SCAN over all of them */
   readonly nodes: ReadonlyArray<Node.Node>
@@ -244,7 +244,7 @@ export const makeShape = (parts: {
  * @category constructors
  * @since 0.1.0
  */
-export const make = (
+const make = (
   options: RedisOptions,
   lazy: boolean
 ): Effect.Effect<RedisShape, ConnectionError | EndpointError, Scope.Scope> =>

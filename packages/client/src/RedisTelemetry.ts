@@ -13,11 +13,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Exit, Metric, Tracer } from "effect"
-import type { Command } from "./Command.ts"
-import { commandName } from "./internal/pipeline.ts"
-import type { RedisError } from "./RedisErrors.ts"
-import type { ResolvedOptions } from "./RedisOptions.ts"
+import { Metric } from "effect"
 
 /**
  * Connections past their handshake, by server.
@@ -79,70 +75,3 @@ export const commandDuration = Metric.histogram("fxredis.command.duration", {
 export const commandsInFlight = Metric.counter("fxredis.commands.in_flight", {
   description: "Redis commands waiting for their reply"
 })
-
-/**
- * The attributes of a server, for spans and metrics.
- *
- * @category models
- * @since 0.1.0
- */
-export const serverAttributes = (options: ResolvedOptions): Record<string, string | number> => {
-  const endpoint = options.endpoint
-  const base = { "db.system.name": "redis", "db.namespace": String(options.database) }
-  return endpoint._tag === "Unix"
-    ? { ...base, "network.transport": "unix", "server.address": endpoint.path }
-    : { ...base, "server.address": endpoint.host, "server.port": endpoint.port }
-}
-
-type Run = (command: Command<unknown>) => Effect.Effect<unknown, RedisError>
-
-/**
- * Wraps how a server runs commands with spans and metrics, as the options ask. Decided once, when the client is
- * built, so that a client without them keeps the bare command path.
- *
- * @category constructors
- * @since 0.1.0
- */
-export const instrument = (options: ResolvedOptions, run: Run): Effect.Effect<Run> =>
-  Effect.map(Effect.tracer, (tracer) => {
-    const tracing = options.tracing === "auto" ? tracer !== Tracer.nativeTracer : options.tracing
-    if (!tracing && !options.commandMetrics) return run
-    const server = serverAttributes(options)
-    const serverMetricAttributes = { server: options.name }
-    const measured: Run = options.commandMetrics
-      ? (command) =>
-          Effect.suspend(() => {
-            const name = commandName(command.args[0])
-            const start = performance.now()
-            return Effect.andThen(Metric.update(commandsInFlight, 1), run(command)).pipe(
-              Effect.onExit((exit) =>
-                Effect.andThen(
-                  Metric.update(commandsInFlight, -1),
-                  Metric.update(
-                    Metric.withAttributes(commandDuration, {
-                      ...serverMetricAttributes,
-                      command: name,
-                      outcome: Exit.isSuccess(exit) ? "ok" : outcomeOf(exit)
-                    }),
-                    (performance.now() - start) / 1000
-                  )
-                )
-              )
-            )
-          })
-      : run
-    if (!tracing) return measured
-    return (command) => {
-      const name = commandName(command.args[0])
-      return Effect.withSpan(measured(command), name, {
-        kind: "client",
-        attributes: { ...server, "db.operation.name": name }
-      })
-    }
-  })
-
-const outcomeOf = (exit: Exit.Exit<unknown, RedisError>): string => {
-  if (Exit.isSuccess(exit)) return "ok"
-  const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-  return failure !== undefined && failure._tag === "Fail" ? failure.error._tag : "interrupted"
-}

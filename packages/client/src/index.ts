@@ -6,7 +6,7 @@
 
 export type { ScoredMember, StreamEntry, StreamRead } from "./Command.ts"
 export * as Command from "./Command.ts"
-export type { Key, SetOptions, Value } from "./commands/Strings.ts"
+export type { Key, SetOptions, Value } from "./internal/commands/Strings.ts"
 export * as PersistenceRedis from "./PersistenceRedis.ts"
 export {
   type Dedicated,
@@ -18,7 +18,6 @@ export {
   type SeedOptions,
   type Transaction
 } from "./Redis.ts"
-export * as RedisConnection from "./RedisConnection.ts"
 export * from "./RedisErrors.ts"
 export * from "./RedisOptions.ts"
 export * as RedisSharded from "./RedisSharded.ts"

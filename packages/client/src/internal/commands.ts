@@ -5,14 +5,14 @@
  */
 import type { Effect } from "effect"
 import type { Command } from "../Command.ts"
-import * as Hashes from "../commands/Hashes.ts"
-import * as Keys from "../commands/Keys.ts"
-import * as Lists from "../commands/Lists.ts"
-import * as Server from "../commands/Server.ts"
-import * as Sets from "../commands/Sets.ts"
-import * as Streams from "../commands/Streams.ts"
-import * as Strings from "../commands/Strings.ts"
 import type { RedisError } from "../RedisErrors.ts"
+import * as Hashes from "./commands/Hashes.ts"
+import * as Keys from "./commands/Keys.ts"
+import * as Lists from "./commands/Lists.ts"
+import * as Server from "./commands/Server.ts"
+import * as Sets from "./commands/Sets.ts"
+import * as Streams from "./commands/Streams.ts"
+import * as Strings from "./commands/Strings.ts"
 
 /** Every typed command, by method name. @internal */
 export const table = {

@@ -7,11 +7,12 @@
 import type { Transport } from "@fxredis/transport"
 import { Effect, Exit, Metric, Pool, Scope } from "effect"
 import type { Command } from "../Command.ts"
-import * as RedisConnection from "../RedisConnection.ts"
 import { CommandTimeoutError, type ConnectionError, type RedisError } from "../RedisErrors.ts"
 import type { ResolvedOptions } from "../RedisOptions.ts"
-import * as Subscriber from "../RedisSubscriber.ts"
-import { instrument, poolWaits } from "../RedisTelemetry.ts"
+import { poolWaits } from "../RedisTelemetry.ts"
+import * as RedisConnection from "./connection.ts"
+import { instrument } from "./instrument.ts"
+import * as Subscriber from "./subscriber.ts"
 
 /** A connection taken out of the rotation. @internal */
 export interface Pinned {

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Duration as D, type Duration } from "effect"
-import * as C from "../Command.ts"
+import * as C from "../../Command.ts"
 import type { Key, Value } from "./Strings.ts"
 
 const seconds = (d: Duration.Input) => D.toMillis(d) / 1000

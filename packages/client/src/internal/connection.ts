@@ -22,10 +22,10 @@ import type { CommandArg, Push, RespValue } from "@fxredis/protocol"
 import type { Transport } from "@fxredis/transport"
 import { ConnectionError } from "@fxredis/transport"
 import { Deferred, Duration, Effect, Exit, Metric, Redacted, Scope } from "effect"
-import { identity, Pipeline, type Transform } from "./internal/pipeline.ts"
-import type { RedisError } from "./RedisErrors.ts"
-import type { ResolvedOptions } from "./RedisOptions.ts"
-import { connectionsUp, reconnects } from "./RedisTelemetry.ts"
+import type { RedisError } from "../RedisErrors.ts"
+import type { ResolvedOptions } from "../RedisOptions.ts"
+import { connectionsUp, reconnects } from "../RedisTelemetry.ts"
+import { identity, Pipeline, type Transform } from "./pipeline.ts"
 
 /**
  * @category models

@@ -5,7 +5,7 @@
  */
 import type { CommandArg } from "@fxredis/protocol"
 import { Duration as D, type Duration } from "effect"
-import * as C from "../Command.ts"
+import * as C from "../../Command.ts"
 import type { Key, Value } from "./Strings.ts"
 
 /** appends an entry; its id (`"*"` by default: the server picks one) @since 0.1.0 */

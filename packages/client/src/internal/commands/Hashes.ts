@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import type { CommandArg } from "@fxredis/protocol"
-import * as C from "../Command.ts"
+import * as C from "../../Command.ts"
 import type { Key, Value } from "./Strings.ts"
 
 /** sets fields; the number of fields added @since 0.1.0 */

@@ -13,9 +13,9 @@
 import { Push, type RespValue } from "@fxredis/protocol"
 import type { Transport } from "@fxredis/transport"
 import { Effect, Queue, Scope, Stream } from "effect"
-import * as RedisConnection from "./RedisConnection.ts"
-import type { RedisError } from "./RedisErrors.ts"
-import type { ResolvedOptions } from "./RedisOptions.ts"
+import type { RedisError } from "../RedisErrors.ts"
+import type { ResolvedOptions } from "../RedisOptions.ts"
+import * as RedisConnection from "./connection.ts"
 
 /**
  * A message published on a channel; `pattern` is set when it matched a `psubscribe` pattern.

@@ -6,7 +6,7 @@
 import type { CommandArg } from "@fxredis/protocol"
 import type { Duration } from "effect"
 import { Duration as D } from "effect"
-import * as C from "../Command.ts"
+import * as C from "../../Command.ts"
 
 /** a key: text or bytes @category models @since 0.1.0 */
 export type Key = string | Uint8Array

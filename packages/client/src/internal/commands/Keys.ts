@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Duration as D, type Duration } from "effect"
-import * as C from "../Command.ts"
+import * as C from "../../Command.ts"
 import type { Key } from "./Strings.ts"
 
 const ms = (d: Duration.Input) => Math.max(0, Math.round(D.toMillis(d)))
