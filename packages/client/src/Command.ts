@@ -15,6 +15,14 @@ import type { Transform } from "./internal/pipeline.ts"
 import { type RedisError, ReplyError } from "./RedisErrors.ts"
 
 /**
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const hits: Command.Command<number> = Command.make(["INCR", "hits"], Command.number)
+ * const n = Redis.use((redis) => redis.run(hits)) // Effect<number, RedisError>
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -29,6 +37,14 @@ export interface Command<A> {
 
 /**
  * The reply type of a command descriptor.
+ *
+ * @example
+ * ```ts
+ * import { Command } from "@fxredis/client"
+ *
+ * const get = Command.make(["GET", "k"], Command.optionString)
+ * type Reply = Command.CommandResult<typeof get> // Option<string>
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -53,6 +69,15 @@ export const make = <A>(args: ReadonlyArray<CommandArg>, transform: (value: Resp
   ({ args, transform, blocking: false }) as Command<A>
 
 /**
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * // runs on a connection of its own, with no command timeout
+ * const pop = Command.blocking(["BRPOPLPUSH", "jobs", "working", "5"], Command.optionString)
+ * const job = Redis.use((redis) => redis.run(pop))
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -90,26 +115,71 @@ const text = (value: RespValue): string | undefined =>
           : Buffer.from(value.text).toString("utf8")
         : undefined
 
-/** @category transforms @since 0.1.0 */
+/** @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["OBJECT", "ENCODING", "key"], Command.raw) // reply: RespValue, as sent
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const raw = (value: RespValue): Exit.Exit<RespValue, RedisError> => Exit.succeed(value)
 
-/** `+OK` (or any status) → void. @category transforms @since 0.1.0 */
+/** `+OK` (or any status) → void. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["LTRIM", "list", "0", "99"], Command.ok) // reply: void
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const ok = (_: RespValue): Exit.Exit<void, RedisError> => Exit.void
 
-/** a string reply. @category transforms @since 0.1.0 */
+/** a string reply. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["TYPE", "key"], Command.string) // reply: "string", "list", …
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const string = (value: RespValue): Exit.Exit<string, RedisError> => {
   const s = text(value)
   return s === undefined ? unexpected(value, "a string") : Exit.succeed(s)
 }
 
-/** a string or nil. @category transforms @since 0.1.0 */
+/** a string or nil. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["GET", "key"], Command.optionString) // reply: Option<string>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const optionString = (value: RespValue): Exit.Exit<Option.Option<string>, RedisError> => {
   if (value === null) return Exit.succeed(Option.none())
   const s = text(value)
   return s === undefined ? unexpected(value, "a string or nil") : Exit.succeed(Option.some(s))
 }
 
-/** an integer reply. @category transforms @since 0.1.0 */
+/** an integer reply. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["STRLEN", "key"], Command.number) // reply: number
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const number = (value: RespValue): Exit.Exit<number, RedisError> =>
   typeof value === "number"
     ? Exit.succeed(value)
@@ -117,7 +187,16 @@ export const number = (value: RespValue): Exit.Exit<number, RedisError> =>
       ? Exit.succeed(Number(value))
       : unexpected(value, "an integer")
 
-/** a float sent as a bulk string (RESP2) or a double (RESP3), or nil. @category transforms @since 0.1.0 */
+/** a float sent as a bulk string (RESP2) or a double (RESP3), or nil. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["ZSCORE", "board", "ada"], Command.optionFloat) // reply: Option<number>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const optionFloat = (value: RespValue): Exit.Exit<Option.Option<number>, RedisError> => {
   if (value === null) return Exit.succeed(Option.none())
   if (typeof value === "number") return Exit.succeed(Option.some(value))
@@ -125,30 +204,75 @@ export const optionFloat = (value: RespValue): Exit.Exit<Option.Option<number>, 
   return s === undefined ? unexpected(value, "a float or nil") : Exit.succeed(Option.some(parseFloat(s)))
 }
 
-/** a float that is always there. @category transforms @since 0.1.0 */
+/** a float that is always there. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["INCRBYFLOAT", "price", "0.5"], Command.float) // reply: number
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const float = (value: RespValue): Exit.Exit<number, RedisError> => {
   if (typeof value === "number") return Exit.succeed(value)
   const s = text(value)
   return s === undefined ? unexpected(value, "a float") : Exit.succeed(parseFloat(s))
 }
 
-/** an integer or nil. @category transforms @since 0.1.0 */
+/** an integer or nil. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["ZRANK", "board", "ada"], Command.optionNumber) // reply: Option<number>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const optionNumber = (value: RespValue): Exit.Exit<Option.Option<number>, RedisError> =>
   value === null ? Exit.succeed(Option.none()) : Exit.map(number(value), Option.some)
 
-/** `:1` / `:0` (or a RESP3 boolean) → boolean. @category transforms @since 0.1.0 */
+/** `:1` / `:0` (or a RESP3 boolean) → boolean. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["EXISTS", "key"], Command.boolean) // reply: boolean
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const boolean = (value: RespValue): Exit.Exit<boolean, RedisError> =>
   typeof value === "number" || typeof value === "boolean"
     ? Exit.succeed(value === 1 || value === true)
     : unexpected(value, "0 or 1")
 
-/** `+OK` → true, nil → false (SET NX/XX). @category transforms @since 0.1.0 */
+/** `+OK` → true, nil → false (SET NX/XX). @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["SET", "lock", "me", "NX", "PX", "3000"], Command.okOrNil) // reply: true when set
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const okOrNil = (value: RespValue): Exit.Exit<boolean, RedisError> => Exit.succeed(value !== null)
 
 const arrayOf = (value: RespValue): ReadonlyArray<RespValue> | undefined =>
   Array.isArray(value) ? value : value instanceof RespMap ? value.entries.flat() : undefined
 
-/** an array of strings. @category transforms @since 0.1.0 */
+/** an array of strings. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["SMEMBERS", "tags"], Command.strings) // reply: Array<string>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const strings = (value: RespValue): Exit.Exit<Array<string>, RedisError> => {
   const items = Array.isArray(value)
     ? value
@@ -165,7 +289,16 @@ export const strings = (value: RespValue): Exit.Exit<Array<string>, RedisError> 
   return Exit.succeed(out)
 }
 
-/** an array of strings or nils (MGET, HMGET). @category transforms @since 0.1.0 */
+/** an array of strings or nils (MGET, HMGET). @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["MGET", "a", "b"], Command.optionStrings) // reply: Array<Option<string>>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const optionStrings = (value: RespValue): Exit.Exit<Array<Option.Option<string>>, RedisError> => {
   if (!Array.isArray(value)) return unexpected(value, "an array")
   const items: ReadonlyArray<RespValue> = value
@@ -182,13 +315,31 @@ export const optionStrings = (value: RespValue): Exit.Exit<Array<Option.Option<s
   return Exit.succeed(out)
 }
 
-/** an array of 0/1 → booleans (SMISMEMBER). @category transforms @since 0.1.0 */
+/** an array of 0/1 → booleans (SMISMEMBER). @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["SMISMEMBER", "tags", "x", "y"], Command.booleans) // reply: Array<boolean>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const booleans = (value: RespValue): Exit.Exit<Array<boolean>, RedisError> => {
   if (!Array.isArray(value)) return unexpected(value, "an array")
   return Exit.succeed((value as ReadonlyArray<RespValue>).map((v) => v === 1 || v === true))
 }
 
-/** a field/value map: a flat array (RESP2) or a map (RESP3) → a record. @category transforms @since 0.1.0 */
+/** a field/value map: a flat array (RESP2) or a map (RESP3) → a record. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["HGETALL", "user:1"], Command.record) // reply: Record<string, string>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const record = (value: RespValue): Exit.Exit<Record<string, string>, RedisError> => {
   const items = arrayOf(value)
   if (items === undefined || items.length % 2 !== 0) return unexpected(value, "a map")
@@ -205,6 +356,13 @@ export const record = (value: RespValue): Exit.Exit<Record<string, string>, Redi
 /**
  * A member with its score (ZRANGE … WITHSCORES, ZPOPMIN).
  *
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const top = Redis.use((redis) => redis.zrangeWithScores("board", 0, 2)) // Array<ScoredMember>: { member, score }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -213,7 +371,16 @@ export interface ScoredMember {
   readonly score: number
 }
 
-/** flat `member score …` (RESP2) or pairs (RESP3) → scored members. @category transforms @since 0.1.0 */
+/** flat `member score …` (RESP2) or pairs (RESP3) → scored members. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["ZRANGE", "board", "0", "9", "WITHSCORES"], Command.scored) // reply: Array<ScoredMember>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const scored = (value: RespValue): Exit.Exit<Array<ScoredMember>, RedisError> => {
   if (!Array.isArray(value)) return unexpected(value, "an array")
   const items: ReadonlyArray<RespValue> = value
@@ -237,7 +404,16 @@ export const scored = (value: RespValue): Exit.Exit<Array<ScoredMember>, RedisEr
   return Exit.succeed(out)
 }
 
-/** `[key, value]` or nil (BLPOP, BRPOP). @category transforms @since 0.1.0 */
+/** `[key, value]` or nil (BLPOP, BRPOP). @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["BLPOP", "jobs", "1"], Command.keyValue) // reply: Option<[key, value]>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const keyValue = (value: RespValue): Exit.Exit<Option.Option<readonly [string, string]>, RedisError> => {
   if (value === null) return Exit.succeed(Option.none())
   if (!Array.isArray(value) || value.length !== 2) return unexpected(value, "a [key, value] pair or nil")
@@ -250,6 +426,13 @@ export const keyValue = (value: RespValue): Exit.Exit<Option.Option<readonly [st
 
 /**
  * A stream entry: its id and field/value pairs.
+ *
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const entries = Redis.use((redis) => redis.xrange("events")) // Array<StreamEntry>: { id, fields }
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -266,7 +449,16 @@ const entry = (value: RespValue): StreamEntry | undefined => {
   return id === undefined || Option.isNone(fields) ? undefined : { id, fields: fields.value }
 }
 
-/** XRANGE → entries. @category transforms @since 0.1.0 */
+/** XRANGE → entries. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["XRANGE", "events", "-", "+"], Command.streamEntries) // reply: Array<StreamEntry>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const streamEntries = (value: RespValue): Exit.Exit<Array<StreamEntry>, RedisError> => {
   if (!Array.isArray(value)) return unexpected(value, "an array of stream entries")
   const out: Array<StreamEntry> = []
@@ -281,12 +473,28 @@ export const streamEntries = (value: RespValue): Exit.Exit<Array<StreamEntry>, R
 /**
  * XREAD's reply: the entries per stream, in the order of the request; nil (a timeout) is an empty array.
  *
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const fresh = Redis.use((redis) => redis.xread([["events", "$"]], { block: "5 seconds" })) // StreamRead
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
 export type StreamRead = Array<{ readonly stream: string; readonly entries: Array<StreamEntry> }>
 
-/** XREAD → entries per stream (RESP2 array of pairs or RESP3 map). @category transforms @since 0.1.0 */
+/** XREAD → entries per stream (RESP2 array of pairs or RESP3 map). @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["XREAD", "STREAMS", "events", "0"], Command.streamRead) // reply: StreamRead
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const streamRead = (value: RespValue): Exit.Exit<StreamRead, RedisError> => {
   if (value === null) return Exit.succeed([])
   const pairs: ReadonlyArray<readonly [RespValue, RespValue]> | undefined = Array.isArray(value)
@@ -307,7 +515,16 @@ export const streamRead = (value: RespValue): Exit.Exit<StreamRead, RedisError> 
   return Exit.succeed(out)
 }
 
-/** `[cursor, items]` (SCAN family). @category transforms @since 0.1.0 */
+/** `[cursor, items]` (SCAN family). @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["SCAN", "0", "COUNT", "100"], Command.scanPage) // reply: [cursor, keys]
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const scanPage = (value: RespValue): Exit.Exit<readonly [string, Array<string>], RedisError> => {
   if (!Array.isArray(value) || value.length !== 2) return unexpected(value, "a SCAN page")
   const cursor = text(value[0])
@@ -317,6 +534,15 @@ export const scanPage = (value: RespValue): Exit.Exit<readonly [string, Array<st
     : Exit.succeed([cursor, items.value] as const)
 }
 
-/** TIME → [seconds, microseconds]. @category transforms @since 0.1.0 */
+/** TIME → [seconds, microseconds]. @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["TIME"], Command.time) // reply: [seconds, microseconds]
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
 export const time = (value: RespValue): Exit.Exit<readonly [number, number], RedisError> =>
   Exit.map(strings(value), (parts) => [Number(parts[0]), Number(parts[1])] as const)

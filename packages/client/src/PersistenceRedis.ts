@@ -89,6 +89,17 @@ export const layer: Layer.Layer<PRedis.Redis, never, Redis> = Layer.effect(
 /**
  * `effect/persistence/Redis` on a new fxredis client (lazy: it connects in the background).
  *
+ * @example
+ * ```ts
+ * import { PersistenceRedis } from "@fxredis/client"
+ * import { Layer } from "effect"
+ * import * as Persistence from "effect/persistence/Persistence"
+ *
+ * const PersistenceLive = Persistence.layerRedis.pipe(
+ *   Layer.provide(PersistenceRedis.layerOptions({ endpoint: "unix:///tmp/redis.sock" }))
+ * )
+ * ```
+ *
  * @category layers
  * @since 0.1.0
  */

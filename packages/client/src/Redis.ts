@@ -33,6 +33,18 @@ import * as RedisSharded from "./RedisSharded.ts"
 /**
  * A Lua script with its SHA1: `run` sends `EVALSHA`, and loads the script when the server answers `NOSCRIPT`.
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const bumpIfBelow = Effect.gen(function* () {
+ *   const redis = yield* Redis
+ *   const script = redis.script("if tonumber(redis.call('GET', KEYS[1]) or 0) < tonumber(ARGV[1]) then return redis.call('INCR', KEYS[1]) end return false")
+ *   return yield* script.run(["counter"], [10])
+ * })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -44,6 +56,14 @@ export interface Script {
 
 /**
  * Options of the SCAN family.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Stream } from "effect"
+ *
+ * const sessions = Redis.use((redis) => Stream.runCollect(redis.scan({ match: "session:*", count: 500, type: "hash" })))
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -61,6 +81,21 @@ export interface ScanOptions {
  * transaction (`EXECABORT`: nothing ran); a command that fails while running fails `exec` with its `ReplyError`
  * (the others did run, as Redis does). `exec` fails with `TransactionAbortedError` when a watched key changed.
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const swap = Redis.use((redis) =>
+ *   redis.transaction((tx) =>
+ *     Effect.gen(function* () {
+ *       yield* tx.watch("a", "b")
+ *       return yield* tx.exec((q) => [q.rename("a", "tmp"), q.rename("b", "a"), q.rename("tmp", "b")])
+ *     })
+ *   )
+ * )
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -69,6 +104,16 @@ export type Transaction = TransactionImpl.Transaction
 /**
  * A pub/sub message.
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect, Stream } from "effect"
+ *
+ * const log = Redis.use((redis) =>
+ *   Stream.runForEach(redis.psubscribe("orders:*"), (m) => Effect.log(`${m.channel}: ${m.message}`))
+ * )
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -76,6 +121,15 @@ export type Message = Subscriber.Message
 
 /**
  * The shape of the `Redis` service.
+ *
+ * @example
+ * ```ts
+ * import { Redis, type RedisShape } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const touch = (redis: RedisShape, key: string) => redis.expire(key, "10 minutes")
+ * const program = Effect.flatMap(Redis.asEffect(), (redis) => touch(redis, "session:1"))
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -119,6 +173,19 @@ export interface RedisShape extends Bound<Table> {
 
 /**
  * A dedicated connection (see `RedisShape.dedicated`).
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const monitorBriefly = Effect.gen(function* () {
+ *   const redis = yield* Redis
+ *   const own = yield* redis.dedicated // outside the rotation
+ *   yield* own.send("CLIENT", "SETNAME", "worker-1")
+ *   yield* own.close
+ * })
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -316,6 +383,13 @@ const make = (
 
 /**
  * The options of the seed's (txredisapi's) constructors.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ *
+ * const RedisLive = Redis.unixConnectionPool({ path: "/tmp/redis.sock", dbid: 1, poolsize: 4, reconnect: true })
+ * ```
  *
  * @category models
  * @since 0.1.0

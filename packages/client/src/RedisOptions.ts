@@ -16,6 +16,15 @@ import type { ConnectionError } from "./RedisErrors.ts"
  * A reconnect policy: `true` for the default (capped exponential backoff with jitter, for ever), `false` for none,
  * or any `Schedule` fed with the `ConnectionError` of each failed attempt.
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Schedule } from "effect"
+ *
+ * const a = Redis.layer({ reconnect: false }) // fail for good on the first drop
+ * const b = Redis.layer({ reconnect: Schedule.exponential("100 millis").pipe(Schedule.jittered) })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -75,6 +84,14 @@ export interface RedisOptions {
 
 /**
  * The options of one server connection, validated.
+ *
+ * @example
+ * ```ts
+ * import { resolve } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const resolved = Effect.map(resolve({ endpoint: "redis://:pw@cache:6380/3" }), ([o]) => `${o.name} db ${o.database}`)
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -140,6 +157,13 @@ const duration = (name: string, value: Duration.Input | undefined, fallback: Dur
 
 /**
  * Validates the options for each server they name (one for a single connection or pool, several when sharded).
+ *
+ * @example
+ * ```ts
+ * import { resolve } from "@fxredis/client"
+ *
+ * const checked = resolve({ endpoints: ["redis://a:6379", "redis://b:6379"], poolSize: 2 }) // one ResolvedOptions per server
+ * ```
  *
  * @category constructors
  * @since 0.1.0

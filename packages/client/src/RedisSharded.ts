@@ -86,6 +86,16 @@ const ring = <N extends Routable>(nodes: ReadonlyArray<N>) => {
 /**
  * The routing table of a sharded client.
  *
+ * @example
+ * ```ts
+ * import { RedisSharded } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const ring: RedisSharded.Sharded<{ name: string; run: () => Effect.Effect<void> }> = RedisSharded.make(
+ *   ["a", "b"].map((name) => ({ name, run: () => Effect.void }))
+ * )
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

@@ -36,6 +36,14 @@ export const connectionsUp = Metric.counter("fxredis.connections.up", {
 /**
  * Reconnections after a lost link, by server.
  *
+ * @example
+ * ```ts
+ * import { RedisTelemetry } from "@fxredis/client"
+ * import { Metric } from "effect"
+ *
+ * const current = Metric.value(RedisTelemetry.reconnects)
+ * ```
+ *
  * @category metrics
  * @since 0.1.0
  */
@@ -46,6 +54,14 @@ export const reconnects = Metric.counter("fxredis.reconnects", {
 
 /**
  * Transactions that had to wait because every pool connection was pinned.
+ *
+ * @example
+ * ```ts
+ * import { RedisTelemetry } from "@fxredis/client"
+ * import { Metric } from "effect"
+ *
+ * const current = Metric.value(RedisTelemetry.poolWaits)
+ * ```
  *
  * @category metrics
  * @since 0.1.0
@@ -58,6 +74,14 @@ export const poolWaits = Metric.counter("fxredis.pool.waits", {
 /**
  * Command duration in seconds, by `command` and `outcome` (`ok`, or the error's tag).
  *
+ * @example
+ * ```ts
+ * import { RedisTelemetry } from "@fxredis/client"
+ * import { Metric } from "effect"
+ *
+ * const current = Metric.value(RedisTelemetry.commandDuration)
+ * ```
+ *
  * @category metrics
  * @since 0.1.0
  */
@@ -68,6 +92,14 @@ export const commandDuration = Metric.histogram("fxredis.command.duration", {
 
 /**
  * Commands sent and not yet answered.
+ *
+ * @example
+ * ```ts
+ * import { RedisTelemetry } from "@fxredis/client"
+ * import { Metric } from "effect"
+ *
+ * const current = Metric.value(RedisTelemetry.commandsInFlight)
+ * ```
  *
  * @category metrics
  * @since 0.1.0

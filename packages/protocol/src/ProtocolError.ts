@@ -10,6 +10,15 @@ import { Data } from "effect"
  * decoder's last reset) where the problem was found, and `expected` says what should have been there. After this
  * error the decoder refuses further input until `reset()`: the connection can no longer be trusted.
  *
+ * @example
+ * ```ts
+ * import { RespDecoder } from "@fxredis/protocol"
+ *
+ * const error = new RespDecoder().feed(new TextEncoder().encode("?oops\r\n"), () => {})
+ * error?.offset // 0
+ * error?.expected // "a RESP type byte"
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */

@@ -18,6 +18,13 @@ import { ProtocolError } from "./ProtocolError.ts"
 import { Attributed, ErrorReply, Push, RespMap, RespSet, type RespValue, VerbatimString } from "./RespValue.ts"
 
 /**
+ * @example
+ * ```ts
+ * import { RespDecoder } from "@fxredis/protocol"
+ *
+ * const decoder = new RespDecoder({ binary: true, maxBulkLength: 64 * 1024 * 1024, maxDepth: 32 })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -524,6 +531,15 @@ const show = (byte: number | undefined): string =>
 
 /**
  * Decodes a whole buffer: every complete reply, or the `ProtocolError`. A trailing partial reply is an error too.
+ *
+ * @example
+ * ```ts
+ * import { decodeAll } from "@fxredis/protocol"
+ * import { Result } from "effect"
+ *
+ * const replies = decodeAll(new TextEncoder().encode("*2\r\n$1\r\na\r\n:1\r\n"))
+ * Result.isSuccess(replies) // true: [["a", 1]]
+ * ```
  *
  * @category decoding
  * @since 0.1.0

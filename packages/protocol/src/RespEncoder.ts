@@ -14,6 +14,14 @@ import { Attributed, ErrorReply, Push, RespMap, RespSet, type RespValue, Verbati
 /**
  * An argument of a command.
  *
+ * @example
+ * ```ts
+ * import { type CommandArg, encodeCommand } from "@fxredis/protocol"
+ *
+ * const args: ReadonlyArray<CommandArg> = ["SET", "blob", new Uint8Array([0, 255]), "PX", 1000]
+ * const bytes = encodeCommand(args)
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -76,6 +84,13 @@ export const encodeCommand = (args: ReadonlyArray<CommandArg>): Uint8Array => {
 
 /**
  * Many commands into one buffer, in one pass (what pipelining writes).
+ *
+ * @example
+ * ```ts
+ * import { encodeCommands } from "@fxredis/protocol"
+ *
+ * const pipeline = encodeCommands([["MULTI"], ["INCR", "n"], ["EXEC"]]) // one buffer
+ * ```
  *
  * @category encoding
  * @since 0.1.0
@@ -202,6 +217,14 @@ const encodeInto = (value: RespValue, protocol: 2 | 3, out: Array<Buffer>): void
 
 /**
  * Any value as a server would send it (RESP3 types degrade to their RESP2 forms when `protocol` is 2).
+ *
+ * @example
+ * ```ts
+ * import { encodeValue, RespMap } from "@fxredis/protocol"
+ *
+ * const resp3 = encodeValue(new RespMap([["role", "master"]])) // %1\r\n$4\r\nrole\r\n$6\r\nmaster\r\n
+ * const resp2 = encodeValue([1, null], 2) // *2\r\n:1\r\n$-1\r\n
+ * ```
  *
  * @category encoding
  * @since 0.1.0

@@ -20,6 +20,13 @@ import { errorCode } from "./ServerError.ts"
 /**
  * A decoded RESP2/RESP3 reply.
  *
+ * @example
+ * ```ts
+ * import { decodeAll, type RespValue } from "@fxredis/protocol"
+ *
+ * const describe = (v: RespValue): string => (v === null ? "nil" : Array.isArray(v) ? `array of ${v.length}` : typeof v)
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -67,6 +74,14 @@ export class ErrorReply {
 /**
  * A RESP3 map, its entries in the order the server sent them.
  *
+ * @example
+ * ```ts
+ * import { Attributed, Push, RespMap, RespSet, VerbatimString } from "@fxredis/protocol"
+ *
+ * const map = new RespMap([["name", "ada"]])
+ * map.entries[0] // ["name", "ada"]
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -80,6 +95,14 @@ export class RespMap {
 /**
  * A RESP3 set.
  *
+ * @example
+ * ```ts
+ * import { Attributed, Push, RespMap, RespSet, VerbatimString } from "@fxredis/protocol"
+ *
+ * const set = new RespSet(["a", "b"])
+ * set.values.length // 2
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -92,6 +115,14 @@ export class RespSet {
 
 /**
  * A RESP3 verbatim string: its format (`txt`, `mkd`) and text.
+ *
+ * @example
+ * ```ts
+ * import { Attributed, Push, RespMap, RespSet, VerbatimString } from "@fxredis/protocol"
+ *
+ * const info = new VerbatimString("txt", "# Server")
+ * String(info) // "# Server"
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -111,6 +142,14 @@ export class VerbatimString {
 /**
  * A RESP3 push frame: out-of-band data (pub/sub messages, client-side caching invalidations).
  *
+ * @example
+ * ```ts
+ * import { Attributed, Push, RespMap, RespSet, VerbatimString } from "@fxredis/protocol"
+ *
+ * const message = new Push(["message", "news", "hello"])
+ * message.values[2] // "hello"
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -123,6 +162,14 @@ export class Push {
 
 /**
  * A reply preceded by a RESP3 attribute frame.
+ *
+ * @example
+ * ```ts
+ * import { Attributed, Push, RespMap, RespSet, VerbatimString } from "@fxredis/protocol"
+ *
+ * const withTtl = new Attributed(new RespMap([["ttl", 3600]]), "value")
+ * withTtl.value // "value"
+ * ```
  *
  * @category models
  * @since 0.1.0

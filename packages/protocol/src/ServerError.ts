@@ -11,6 +11,13 @@
  * The error code of an error reply's text: its first word when that word is all upper case (letters, digits, `_`,
  * `-`), else `"ERR"`.
  *
+ * @example
+ * ```ts
+ * import { errorCode } from "@fxredis/protocol"
+ *
+ * errorCode("WRONGTYPE Operation against a key holding the wrong kind of value") // "WRONGTYPE"
+ * ```
+ *
  * @category decoding
  * @since 0.1.0
  */
@@ -27,6 +34,13 @@ export const errorCode = (text: string): string => {
 
 /**
  * Codes after which the same command may succeed if retried later (the server is loading, busy, or failing over).
+ *
+ * @example
+ * ```ts
+ * import { isTransient } from "@fxredis/protocol"
+ *
+ * isTransient("LOADING") // true: retry later
+ * ```
  *
  * @category decoding
  * @since 0.1.0

@@ -9,6 +9,14 @@ import { Data, Duration, Effect } from "effect"
 /**
  * The condition did not hold within the bound.
  *
+ * @example
+ * ```ts
+ * import { eventually } from "@fxredis/testing"
+ * import { Effect } from "effect"
+ *
+ * const never = eventually(Effect.succeed(false), { times: 3 }) // fails with EventuallyTimeout
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */

@@ -15,12 +15,28 @@ import { Effect, type Scope } from "effect"
 /**
  * What to do with a request.
  *
+ * @example
+ * ```ts
+ * import { FakeServer } from "@fxredis/testing"
+ *
+ * // PONG to the first request of each connection, then hang up
+ * const fake = FakeServer.make({ reply: (_, connection) => (connection === 0 ? "+PONG\r\n" : "close") })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
 export type Answer = string | Uint8Array | "close" | "silent"
 
 /**
+ * @example
+ * ```ts
+ * import { FakeServer } from "@fxredis/testing"
+ * import { Effect } from "effect"
+ *
+ * const accepted = Effect.map(FakeServer.make({ reply: () => "silent" }), (fake) => fake.connections())
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -33,6 +49,13 @@ export interface FakeServer {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { FakeServer } from "@fxredis/testing"
+ *
+ * const echo = FakeServer.make({ reply: (request) => `+${request.length} bytes\r\n` })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */

@@ -20,6 +20,13 @@ import type { TcpEndpoint, TlsEndpoint, UnixEndpoint } from "@fxredis/transport"
 import { Context, Effect, Layer, Schema, type Scope } from "effect"
 
 /**
+ * @example
+ * ```ts
+ * import { RedisServer } from "@fxredis/testing"
+ *
+ * const secured = RedisServer.make({ password: "pw", tls: true, config: ["maxmemory 64mb"] })
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -41,6 +48,18 @@ export interface RedisServerOptions {
 
 /**
  * A running test server and its controls.
+ *
+ * @example
+ * ```ts
+ * import { RedisServer } from "@fxredis/testing"
+ * import { Effect } from "effect"
+ *
+ * const outage = Effect.gen(function* () {
+ *   const server = yield* RedisServer.make()
+ *   yield* server.kill
+ *   yield* server.start // same socket path and port
+ * }).pipe(Effect.scoped)
+ * ```
  *
  * @category models
  * @since 0.1.0
@@ -72,6 +91,14 @@ export interface RedisServer {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { RedisServer } from "@fxredis/testing"
+ * import { Effect } from "effect"
+ *
+ * const orSkip = RedisServer.make().pipe(Effect.catchTag("RedisServerError", (e) => Effect.die(e.message)))
+ * ```
+ *
  * @category errors
  * @since 0.1.0
  */
@@ -83,6 +110,14 @@ export class RedisServerError extends Schema.TaggedError<RedisServerError>()("Re
 
 /**
  * The service form, for `layer`.
+ *
+ * @example
+ * ```ts
+ * import { RedisServer } from "@fxredis/testing"
+ * import { Effect } from "effect"
+ *
+ * const url = Effect.map(RedisServer.RedisServer.asEffect(), (server) => server.urls.unix)
+ * ```
  *
  * @category services
  * @since 0.1.0
@@ -102,7 +137,18 @@ const installExitHook = () => {
   })
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released). */
+/** A free TCP port on 127.0.0.1 (bound and released).
+ * @example
+ * ```ts
+ * import { RedisServer } from "@fxredis/testing"
+ *
+ * const port = RedisServer.freePort // Effect<number>
+ * ```
+ *
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
 export const freePort: Effect.Effect<number, RedisServerError> = Effect.callback<number, RedisServerError>((resume) => {
   const server = Net.createServer()
   server.once("error", (cause) =>
@@ -385,6 +431,16 @@ export const make = (options: RedisServerOptions = {}): Effect.Effect<RedisServe
 
 /**
  * A server as a layer, shared by the tests of a block.
+ *
+ * @example
+ * ```ts
+ * import { layer } from "@effect/vitest"
+ * import { RedisServer } from "@fxredis/testing"
+ *
+ * layer(RedisServer.layer(), { excludeTestServices: true })("with one server", (it) => {
+ *   // it.effect(…) tests share the server
+ * })
+ * ```
  *
  * @category layers
  * @since 0.1.0

@@ -21,6 +21,13 @@ import { format } from "./Endpoint.ts"
  * - `QueueFull`: not connected and the offline queue is full.
  * - `Unknown`: anything else (see `cause`).
  *
+ * @example
+ * ```ts
+ * import type { ConnectionError, ConnectionErrorReason } from "@fxredis/transport"
+ *
+ * const retryable = (e: ConnectionError): boolean => (["Refused", "Timeout", "Closed"] as Array<ConnectionErrorReason>).includes(e.reason)
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -80,6 +87,14 @@ const codeOf = (error: unknown): string | undefined =>
 
 /**
  * Maps a Node.js socket error to a `ConnectionError`.
+ *
+ * @example
+ * ```ts
+ * import { fromNodeError, tcp } from "@fxredis/transport"
+ *
+ * const error = fromNodeError(tcp("127.0.0.1", 1), Object.assign(new Error("refused"), { code: "ECONNREFUSED" }))
+ * error.reason // "Refused"
+ * ```
  *
  * @category constructors
  * @since 0.1.0

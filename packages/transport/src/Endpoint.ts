@@ -9,6 +9,13 @@
 import { Effect, Redacted, Result, Schema } from "effect"
 
 /**
+ * @example
+ * ```ts
+ * import type { UnixEndpoint } from "@fxredis/transport"
+ *
+ * const local: UnixEndpoint = { _tag: "Unix", path: "/var/run/redis/redis.sock" }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -18,6 +25,13 @@ export interface UnixEndpoint {
 }
 
 /**
+ * @example
+ * ```ts
+ * import type { TcpEndpoint } from "@fxredis/transport"
+ *
+ * const cache: TcpEndpoint = { _tag: "Tcp", host: "10.0.0.5", port: 6379 }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -28,6 +42,14 @@ export interface TcpEndpoint {
 }
 
 /**
+ * @example
+ * ```ts
+ * import type { TlsEndpoint } from "@fxredis/transport"
+ * import { readFileSync } from "node:fs"
+ *
+ * const managed: TlsEndpoint = { _tag: "Tls", host: "cache.example.com", port: 6380, ca: readFileSync("ca.pem") }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -47,24 +69,52 @@ export interface TlsEndpoint {
 }
 
 /**
+ * @example
+ * ```ts
+ * import { type Endpoint, format } from "@fxredis/transport"
+ *
+ * const label = (e: Endpoint) => (e._tag === "Unix" ? `socket ${e.path}` : format(e))
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
 export type Endpoint = UnixEndpoint | TcpEndpoint | TlsEndpoint
 
 /**
+ * @example
+ * ```ts
+ * import { unix } from "@fxredis/transport"
+ *
+ * unix() // { _tag: "Unix", path: "/tmp/redis.sock" }
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
 export const unix = (path = "/tmp/redis.sock"): UnixEndpoint => ({ _tag: "Unix", path })
 
 /**
+ * @example
+ * ```ts
+ * import { tcp } from "@fxredis/transport"
+ *
+ * tcp() // { _tag: "Tcp", host: "localhost", port: 6379 }
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
 export const tcp = (host = "localhost", port = 6379): TcpEndpoint => ({ _tag: "Tcp", host, port })
 
 /**
+ * @example
+ * ```ts
+ * import { tls } from "@fxredis/transport"
+ *
+ * const endpoint = tls({ host: "cache.example.com", servername: "cache.example.com" }) // port 6379
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -102,6 +152,14 @@ const hostPart = (host: string) => (host.includes(":") ? `[${host}]` : host)
 /**
  * What a URL carries besides the endpoint.
  *
+ * @example
+ * ```ts
+ * import { parseUrl } from "@fxredis/transport"
+ * import { Effect } from "effect"
+ *
+ * const db = Effect.map(parseUrl("redis://:pw@cache:6379/2"), (url) => url.database) // 2
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -114,6 +172,14 @@ export interface RedisUrl {
 
 /**
  * A bad URL or option; `input` has any password masked.
+ *
+ * @example
+ * ```ts
+ * import { parseUrl } from "@fxredis/transport"
+ * import { Effect } from "effect"
+ *
+ * const checked = parseUrl("http://oops").pipe(Effect.catchTag("EndpointError", (e) => Effect.succeed(e.message)))
+ * ```
  *
  * @category errors
  * @since 0.1.0
@@ -142,6 +208,14 @@ const databaseOf = (text: string | null | undefined, input: string): Result.Resu
  * - `rediss://…` (TLS; `?servername=…&rejectUnauthorized=false` optional)
  * - `unix:///path/to/redis.sock[?db=2&password=…&username=…]`, `redis+unix://…` the same; an empty path means
  *   `/tmp/redis.sock`
+ *
+ * @example
+ * ```ts
+ * import { parseUrlResult } from "@fxredis/transport"
+ * import { Result } from "effect"
+ *
+ * Result.isSuccess(parseUrlResult("unix:///tmp/redis.sock?db=1")) // true
+ * ```
  *
  * @category constructors
  * @since 0.1.0
@@ -223,6 +297,13 @@ export const parseUrl = (input: string): Effect.Effect<RedisUrl, EndpointError> 
 
 /**
  * Checks an endpoint value: a non-empty path or host, a port in 1–65535.
+ *
+ * @example
+ * ```ts
+ * import { validate } from "@fxredis/transport"
+ *
+ * const bad = validate({ _tag: "Tcp", host: "cache", port: 70000 }) // fails: the port must be 1–65535
+ * ```
  *
  * @category constructors
  * @since 0.1.0

@@ -74,6 +74,14 @@ const link = (endpoint: Endpoint, socket: Net.Socket): Link => {
 /**
  * Opens a link with `node:net` / `node:tls`.
  *
+ * @example
+ * ```ts
+ * import { NodeTransport } from "@fxredis/transport"
+ * import { Effect } from "effect"
+ *
+ * const open = Effect.scoped(NodeTransport.connect({ _tag: "Unix", path: "/tmp/redis.sock" }, { connectTimeout: "1 second" }))
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -136,6 +144,14 @@ export const connect = (endpoint: Endpoint, options?: ConnectOptions) =>
   )
 
 /**
+ * @example
+ * ```ts
+ * import { NodeTransport, Transport } from "@fxredis/transport"
+ * import { Layer } from "effect"
+ *
+ * const custom = Layer.succeed(Transport, NodeTransport.make)
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -175,6 +191,16 @@ const only = (tag: Endpoint["_tag"]): Transport["Service"] => ({
 /**
  * A transport that opens only UNIX sockets (others fail with reason `Unknown`).
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { NodeTransport } from "@fxredis/transport"
+ * import { Layer } from "effect"
+ *
+ * // only Unix endpoints may be opened through this client
+ * const strict = Redis.layer({ endpoint: "unix:///tmp/redis.sock" }).pipe(Layer.provide(NodeTransport.layerUnix))
+ * ```
+ *
  * @category layers
  * @since 0.1.0
  */
@@ -183,6 +209,16 @@ export const layerUnix: Layer.Layer<Transport> = Layer.succeed(Transport, only("
 /**
  * A transport that opens only TCP endpoints.
  *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { NodeTransport } from "@fxredis/transport"
+ * import { Layer } from "effect"
+ *
+ * // only Tcp endpoints may be opened through this client
+ * const strict = Redis.layer({ endpoint: "redis://127.0.0.1:6379" }).pipe(Layer.provide(NodeTransport.layerTcp))
+ * ```
+ *
  * @category layers
  * @since 0.1.0
  */
@@ -190,6 +226,16 @@ export const layerTcp: Layer.Layer<Transport> = Layer.succeed(Transport, only("T
 
 /**
  * A transport that opens only TLS endpoints.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { NodeTransport } from "@fxredis/transport"
+ * import { Layer } from "effect"
+ *
+ * // only Tls endpoints may be opened through this client
+ * const strict = Redis.layer({ endpoint: "rediss://cache:6380" }).pipe(Layer.provide(NodeTransport.layerTls))
+ * ```
  *
  * @category layers
  * @since 0.1.0

@@ -45,6 +45,14 @@ const toConnectionError = (endpoint: Endpoint, error: Socket.SocketError): Conne
 /**
  * Opens a link over `effect/socket`.
  *
+ * @example
+ * ```ts
+ * import { SocketTransport } from "@fxredis/transport"
+ * import { Effect } from "effect"
+ *
+ * const open = Effect.scoped(SocketTransport.connect({ _tag: "Tcp", host: "127.0.0.1", port: 6379 }))
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -120,6 +128,14 @@ export const connect = (endpoint: Endpoint, options?: ConnectOptions) =>
   })
 
 /**
+ * @example
+ * ```ts
+ * import { SocketTransport, Transport } from "@fxredis/transport"
+ * import { Layer } from "effect"
+ *
+ * const onEffectSockets = Layer.succeed(Transport, SocketTransport.make)
+ * ```
+ *
  * @category constructors
  * @since 0.1.0
  */

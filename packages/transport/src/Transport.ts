@@ -14,6 +14,17 @@ import type { Endpoint } from "./Endpoint.ts"
 /**
  * What a Link calls back with.
  *
+ * @example
+ * ```ts
+ * import type { LinkHandlers } from "@fxredis/transport"
+ *
+ * const handlers: LinkHandlers = {
+ *   onData: (chunk) => console.log(chunk.length, "bytes"),
+ *   onDrain: () => {},
+ *   onClose: (error) => console.log("closed:", error.reason)
+ * }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -29,6 +40,13 @@ export interface LinkHandlers {
 /**
  * One open byte stream to a server.
  *
+ * @example
+ * ```ts
+ * import type { Link } from "@fxredis/transport"
+ *
+ * const ping = (link: Link) => link.write("PING\r\n") // false: wait for onDrain before writing more
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
@@ -43,6 +61,13 @@ export interface Link {
 }
 
 /**
+ * @example
+ * ```ts
+ * import type { ConnectOptions } from "@fxredis/transport"
+ *
+ * const options: ConnectOptions = { connectTimeout: "2 seconds", noDelay: true, keepAlive: "60 seconds" }
+ * ```
+ *
  * @category models
  * @since 0.1.0
  */
