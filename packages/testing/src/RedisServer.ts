@@ -137,14 +137,15 @@ const installExitHook = () => {
   })
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released).
+/**
+ * A free TCP port on 127.0.0.1 (bound and released).
+ *
  * @example
  * ```ts
  * import { RedisServer } from "@fxredis/testing"
  *
  * const port = RedisServer.freePort // Effect<number>
  * ```
- *
  *
  * @category constructors
  * @since 0.1.0
