@@ -139,6 +139,47 @@ export const raw = (value: RespValue): Exit.Exit<RespValue, RedisError> => Exit.
  */
 export const ok = (_: RespValue): Exit.Exit<void, RedisError> => Exit.void
 
+/**
+ * Marks a transform as binary: its reply's bulk strings arrive as `Uint8Array`, byte for byte.
+ *
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const dump = Command.make(["DUMP", "key"], Command.binary(Command.raw)) // the serialized value, as bytes
+ * const bytes = Redis.use((redis) => redis.run(dump))
+ * ```
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export const binary = <A>(
+  transform: (value: RespValue) => Exit.Exit<A, RedisError>
+): ((value: RespValue) => Exit.Exit<A, RedisError>) & { readonly binary: true } =>
+  Object.assign((value: RespValue) => transform(value), { binary: true as const })
+
+/**
+ * Bytes or nil (GET of binary data).
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ *
+ * const image = Redis.use((redis) => redis.getBuffer("avatar:1")) // Option<Uint8Array>
+ * ```
+ *
+ * @category transforms
+ * @since 0.1.0
+ */
+export const optionBytes = binary(
+  (value: RespValue): Exit.Exit<Option.Option<Uint8Array>, RedisError> =>
+    value === null
+      ? Exit.succeed(Option.none())
+      : value instanceof Uint8Array
+        ? Exit.succeed(Option.some(value))
+        : unexpected(value, "bytes or nil")
+)
+
 /** a string reply. @category transforms @since 0.1.0
  * @example
  * ```ts

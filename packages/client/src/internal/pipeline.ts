@@ -28,8 +28,11 @@ import { ConnectionError, type Link } from "@fxredis/transport"
 import { Exit } from "effect"
 import { CommandTimeoutError, type RedisError, ReplyError } from "../RedisErrors.ts"
 
-/** How a reply becomes the command's result. Module-level functions: no closure per command. */
-export type Transform = (value: RespValue) => Exit.Exit<unknown, RedisError>
+/**
+ * How a reply becomes the command's result. Module-level functions: no closure per command. A transform marked
+ * `binary` gets its bulk strings as `Uint8Array` (the decoder switches mode between replies).
+ */
+export type Transform = ((value: RespValue) => Exit.Exit<unknown, RedisError>) & { readonly binary?: boolean }
 
 /** The resume function `Effect.callback` hands us. */
 export type Resume = (exit: Exit.Exit<unknown, RedisError>) => void
@@ -200,6 +203,7 @@ export class Pipeline {
 
   private push(args: ReadonlyArray<CommandArg>, transform: Transform, resume: Resume, deadline: number): void {
     this.out.push(args)
+    if (this.head === this.resumes.length) this.decoder.binary = transform.binary === true
     this.resumes.push(resume)
     this.transforms.push(transform)
     this.names.push(args[0])
@@ -268,6 +272,9 @@ export class Pipeline {
     const name = this.names[i]
     this.resumes[i] = undefined
     this.head = i + 1
+    // the next reply decodes in its own command's mode
+    const next = this.transforms[this.head]
+    this.decoder.binary = next !== undefined && next.binary === true
     if (this.head === this.resumes.length) this.compact()
     else if (this.head > 4096 && this.head * 2 > this.resumes.length) this.compact()
     if (resume === undefined) return

@@ -50,6 +50,19 @@ export const checks: Record<string, Check> = {
       const bin = yield* redis.send("SET", `{${p}}:bin`, new Uint8Array([0, 255, 13, 10]))
       assert.strictEqual(bin, "OK")
       assert.strictEqual(yield* redis.strlen(`{${p}}:bin`), 4)
+      // binary values round-trip byte for byte, interleaved with text replies in the same pipeline
+      const all = new Uint8Array(256).map((_, i) => i)
+      yield* redis.set(`{${p}}:bytes`, all)
+      const [bytes, text, none] = yield* Effect.all(
+        [redis.getBuffer(`{${p}}:bytes`), redis.get(`{${p}}:u`), redis.getBuffer(`{${p}}:nope`)],
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(
+        Option.map(bytes, (b) => [...b]),
+        Option.some([...all])
+      )
+      assert.deepStrictEqual(text, Option.some("héllo ✓"))
+      assert.deepStrictEqual(none, Option.none())
       // WRONGTYPE is a ReplyError with its code
       yield* redis.lpush(`{${p}}:list`, ["x"])
       const wrong = yield* Effect.flip(redis.incr(`{${p}}:list`))

@@ -46,6 +46,8 @@ const setArgs = (key: Key, value: Value, options: SetOptions | undefined): Array
 
 /** @since 0.1.0 */
 export const get = (key: Key) => C.make(["GET", key], C.optionString)
+/** GET as bytes, exactly as stored @since 0.1.0 */
+export const getBuffer = (key: Key) => C.make(["GET", key], C.optionBytes)
 /** `true` when the value was set, `false` when `nx`/`xx` prevented it. @since 0.1.0 */
 export const set = (key: Key, value: Value, options?: SetOptions) => C.make(setArgs(key, value, options), C.okOrNil)
 /** `SET … GET`: sets and returns the old value. @since 0.1.0 */
