@@ -9,7 +9,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import type { TcpEndpoint, UnixEndpoint } from "@fxredis/transport"
+import type { TcpEndpoint, UnixEndpoint } from "./internal/endpoints.ts"
 import { Effect, type Scope } from "effect"
 
 /**
