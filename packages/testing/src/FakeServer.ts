@@ -9,8 +9,8 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import type { TcpEndpoint, UnixEndpoint } from "./internal/endpoints.ts"
 import { Effect, type Scope } from "effect"
+import type { TcpEndpoint, UnixEndpoint } from "./internal/endpoints.ts"
 
 /**
  * What to do with a request.

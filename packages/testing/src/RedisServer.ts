@@ -16,8 +16,8 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import type { TcpEndpoint, TlsEndpoint, UnixEndpoint } from "./internal/endpoints.ts"
 import { Context, Effect, Layer, Schema, type Scope } from "effect"
+import type { TcpEndpoint, TlsEndpoint, UnixEndpoint } from "./internal/endpoints.ts"
 
 /**
  * @example
