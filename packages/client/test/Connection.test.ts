@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Redis } from "@fxredis/client"
 import { FakeServer, RedisServer } from "@fxredis/testing"
-import { SocketTransport } from "@fxredis/transport"
+import * as SocketTransport from "@fxredis/transport/SocketTransport"
 import { ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Option, Schedule, Scope, Stream } from "effect"
 import { client, eventually, handles, transports } from "./helpers.ts"
 

@@ -5,6 +5,10 @@
  *
  * Writes are queued in order on a writer fiber; `write` returns true (backpressure is applied by the writer).
  *
+ * This module is its own entry point, `@fxredis/transport/SocketTransport`, and is not re-exported by
+ * `@fxredis/transport`: it needs `@effect/platform-node-shared`, an optional peer dependency that only its users
+ * install (`npm install @effect/platform-node-shared`).
+ *
  * @since 0.1.0
  */
 import * as NodeSocket from "@effect/platform-node-shared/NodeSocket"
@@ -47,7 +51,7 @@ const toConnectionError = (endpoint: Endpoint, error: Socket.SocketError): Conne
  *
  * @example
  * ```ts
- * import { SocketTransport } from "@fxredis/transport"
+ * import * as SocketTransport from "@fxredis/transport/SocketTransport"
  * import { Effect } from "effect"
  *
  * const open = Effect.scoped(SocketTransport.connect({ _tag: "Tcp", host: "127.0.0.1", port: 6379 }))
@@ -130,7 +134,8 @@ export const connect = (endpoint: Endpoint, options?: ConnectOptions) =>
 /**
  * @example
  * ```ts
- * import { SocketTransport, Transport } from "@fxredis/transport"
+ * import { Transport } from "@fxredis/transport"
+ * import * as SocketTransport from "@fxredis/transport/SocketTransport"
  * import { Layer } from "effect"
  *
  * const onEffectSockets = Layer.succeed(Transport, SocketTransport.make)
@@ -147,7 +152,7 @@ export const make: Transport["Service"] = { connect }
  * @example
  * ```ts
  * import { Redis } from "@fxredis/client"
- * import { SocketTransport } from "@fxredis/transport"
+ * import * as SocketTransport from "@fxredis/transport/SocketTransport"
  * import { Layer } from "effect"
  *
  * const RedisOnEffectSockets = Redis.layer({ endpoint: "unix:///tmp/redis.sock" }).pipe(Layer.provide(SocketTransport.layer))

@@ -2,14 +2,8 @@ import * as Net from "node:net"
 import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { eventually, RedisServer } from "@fxredis/testing"
-import {
-  type ConnectionError,
-  type Endpoint,
-  type Link,
-  NodeTransport,
-  SocketTransport,
-  Transport
-} from "@fxredis/transport"
+import { type ConnectionError, type Endpoint, type Link, NodeTransport, Transport } from "@fxredis/transport"
+import * as SocketTransport from "@fxredis/transport/SocketTransport"
 import { Deferred, Effect, Exit, Scope } from "effect"
 
 /** sends an inline command on a link and waits for the first reply chunk */
