@@ -8,6 +8,8 @@
  * - `CommandTimeoutError`: no reply within `commandTimeout` (distinct from `Effect.timeout`'s `TimeoutError`).
  * - `ShardingError`: a sharded client cannot route a command (its keys live on different shards, or it has no key).
  * - `TransactionAbortedError`: `EXEC` returned nil because a `WATCH`ed key changed.
+ * - `RedisConfigError`: an option other than the endpoint is invalid (a layer fails with it while it is built);
+ *   a bad endpoint or URL is an `EndpointError` (from `@fxredis/transport`).
  *
  * Nothing here is thrown: every public function puts these in the error channel.
  *
@@ -117,6 +119,60 @@ export class TransactionAbortedError extends Schema.TaggedError<TransactionAbort
 }) {}
 
 /**
+ * The client refused to send a command, and nothing of it was written: an argument that is not a string, a number
+ * or bytes (`null`, `undefined`, an object), or a command that would change the state of a connection other
+ * fibers share (`MULTI`, `SELECT`, `CLIENT REPLY`, `RESET`, `SUBSCRIBE`, …). `message` names the API to use instead.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * // SELECT on a shared, pipelined connection would switch the database of every other fiber
+ * const refused = Redis.use((redis) => redis.send("SELECT", "5")).pipe(
+ *   Effect.catchTag("InvalidCommandError", (e) => Effect.succeed(e.message))
+ * )
+ * ```
+ *
+ * @category errors
+ * @since 0.2.0
+ */
+export class InvalidCommandError extends Schema.TaggedError<InvalidCommandError>()("InvalidCommandError", {
+  command: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * An option is invalid: a negative or NaN duration, a pool size that is not a whole number ≥ 1, a protocol other than
+ * 2 or 3, a value of the wrong type passed from JavaScript, … Raised while options are resolved (so by every layer
+ * and `Redis.make` before anything connects), never thrown. The endpoint options (`endpoint`, `endpoints`, a URL)
+ * fail with `EndpointError` instead.
+ *
+ * `value` describes what was given without secrets: a password is never shown, and only the type of a value that
+ * is not a plain number, boolean or short string.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect, Layer } from "effect"
+ *
+ * const checked = Layer.build(Redis.layer({ poolSize: 0 })).pipe(
+ *   Effect.catchTag("RedisConfigError", (e) => Effect.succeed(`${e.option}: ${e.message}`))
+ * )
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class RedisConfigError extends Schema.TaggedError<RedisConfigError>()("RedisConfigError", {
+  /** the option's name, as in `RedisOptions` (`"poolSize"`, `"commandTimeout"`, …) */
+  option: Schema.String,
+  /** what was given, described without secrets (`"0"`, `"a string"`, `"NaN"`, …) */
+  value: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
  * Every error a command of the `Redis` service can fail with.
  *
  * @example
@@ -136,3 +192,4 @@ export type RedisError =
   | CommandTimeoutError
   | ShardingError
   | TransactionAbortedError
+  | InvalidCommandError

@@ -22,10 +22,10 @@ import type { CommandArg, Push, RespValue } from "@fxredis/protocol"
 import type { Transport } from "@fxredis/transport"
 import { ConnectionError } from "@fxredis/transport"
 import { Deferred, Duration, Effect, Exit, Metric, Redacted, Scope } from "effect"
-import type { RedisError } from "../RedisErrors.ts"
+import { InvalidCommandError, type RedisError } from "../RedisErrors.ts"
 import type { ResolvedOptions } from "../RedisOptions.ts"
 import { connectionsUp, reconnects } from "../RedisTelemetry.ts"
-import { identity, Pipeline, type Transform } from "./pipeline.ts"
+import { commandName, identity, invalidArgument, Pipeline, type Transform } from "./pipeline.ts"
 
 /**
  * @category models
@@ -87,21 +87,35 @@ const handshakeCommands = (options: ResolvedOptions, protocol: 2 | 3): Array<Arr
   return commands
 }
 
-/** Enqueues commands in order within one callback (so they share a write), resolving once all have replied. */
+/**
+ * Enqueues commands in order within one callback (so they share a write), resolving once all have replied. Each is
+ * validated first: one bad argument fails the whole batch before any of it is queued. Interrupted before the flush,
+ * none of them is written.
+ */
 const batch = (
   commands: ReadonlyArray<{ readonly args: ReadonlyArray<CommandArg>; readonly transform: Transform }>,
-  enqueue: Pipeline["enqueue"]
+  pipeline: Pipeline,
+  handshake = false
 ): Effect.Effect<Array<Exit.Exit<unknown, RedisError>>> =>
   Effect.callback<Array<Exit.Exit<unknown, RedisError>>>((resume) => {
     const results: Array<Exit.Exit<unknown, RedisError>> = new Array(commands.length)
     let remaining = commands.length
     if (remaining === 0) return resume(Exit.succeed(results))
+    for (const command of commands) {
+      const invalid = invalidArgument(command.args)
+      if (invalid !== undefined) {
+        const error = new InvalidCommandError({ command: commandName(command.args?.[0]), message: invalid })
+        return resume(Exit.succeed(commands.map(() => Exit.fail(error))))
+      }
+    }
+    const enqueue = handshake ? pipeline.enqueueHandshake : pipeline.enqueue
     commands.forEach((command, i) => {
       enqueue(command.args, command.transform, (exit) => {
         results[i] = exit
         if (--remaining === 0) resume(Exit.succeed(results))
       })
     })
+    return pipeline.cancel
   })
 
 /**
@@ -139,8 +153,9 @@ export const make = (
       run: (args, transform) =>
         Effect.callback<unknown, RedisError>((resume) => {
           pipeline.enqueue(args, transform, resume)
+          return pipeline.cancel
         }),
-      runBatch: (commands) => batch(commands, pipeline.enqueue),
+      runBatch: (commands) => batch(commands, pipeline),
       writeOnly: pipeline.writeOnly,
       isReady: () => pipeline.isReady,
       inFlight: () => pipeline.inFlight,
@@ -150,7 +165,8 @@ export const make = (
 
     const handshake = batch(
       handshakeCommands(options, protocol).map((args) => ({ args, transform: identity })),
-      pipeline.enqueueHandshake
+      pipeline,
+      true
     ).pipe(
       Effect.flatMap((exits) => Effect.forEach(exits, (exit) => exit, { discard: true })),
       Effect.mapError((cause) =>

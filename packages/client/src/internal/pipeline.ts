@@ -6,10 +6,15 @@
  * Invariants:
  * - Every command resolves exactly once: with its reply, a `ReplyError`, a `CommandTimeoutError`, a
  *   `ConnectionError` (link down, offline, queue full, closed) or a `ProtocolError`.
- * - Replies are matched to commands in order. A command that was interrupted or timed out keeps its slot in the
- *   FIFO (its resume is cleared), so its late reply is read and dropped and later replies stay aligned.
- * - Commands issued in the same tick go out in one `write` (a microtask flush); a full kernel buffer (`write`
- *   returning false) holds further bytes until `drain`.
+ * - Replies are matched to commands in order. A command that was interrupted or timed out *after it was written*
+ *   keeps its slot in the FIFO (its resume is cleared), so its late reply is read and dropped and later replies stay
+ *   aligned. A command interrupted *before it was written* (offline, or between its enqueue and the tick's flush) is
+ *   removed: it never reaches the server.
+ * - Commands are encoded when the tick's flush writes them, so all the commands of a tick go out in one `write`; a
+ *   full kernel buffer (`write` returning false) holds further commands until `drain`. A command is validated before
+ *   it is queued: a bad argument fails that command alone, typed, and no byte of it is written.
+ * - A reply with no written command waiting for it is a `ProtocolError` that resets the link; nothing thrown while
+ *   reading (a decoder fault, a reply transform) escapes the socket's callback.
  * - Nothing is retried: when the link drops, every written command fails with `sent: true`, every unwritten one with
  *   `sent: false`.
  *
@@ -20,13 +25,14 @@ import {
   CommandBuffer,
   ErrorReply,
   type ProtocolError,
+  ProtocolError as ProtocolErrorClass,
   Push,
   RespDecoder,
   type RespValue
 } from "@fxredis/protocol"
 import { ConnectionError, type Link } from "@fxredis/transport"
-import { Exit } from "effect"
-import { CommandTimeoutError, type RedisError, ReplyError } from "../RedisErrors.ts"
+import { Effect, Exit, Fiber } from "effect"
+import { CommandTimeoutError, InvalidCommandError, type RedisError, ReplyError } from "../RedisErrors.ts"
 
 /**
  * How a reply becomes the command's result. Module-level functions: no closure per command. A transform marked
@@ -48,6 +54,31 @@ interface Offline {
   readonly transform: Transform
   readonly resume: Resume
   readonly deadline: number
+  readonly owner: Owner
+}
+
+/** The fiber that waits for a command (the one `Effect.callback` suspended): how an interruption finds its slots. */
+type Owner = Fiber.Fiber<unknown, unknown> | undefined
+
+/** The resume of a command written for its side effect alone (RESP3 `SUBSCRIBE`): it has no reply slot. */
+const noReply: Resume = () => {}
+
+/** setTimeout's longest delay; longer deadlines are reached in steps */
+const maxTimerDelay = 2_147_483_647
+
+/** Why an argument cannot be sent, or undefined when every argument is a string, a number or bytes. */
+export const invalidArgument = (args: ReadonlyArray<CommandArg>): string | undefined => {
+  if (!Array.isArray(args) || args.length === 0) return "a command needs at least its name"
+  for (let i = 0; i < args.length; i++) {
+    const arg: unknown = args[i]
+    if (typeof arg === "string" || arg instanceof Uint8Array) continue
+    if (typeof arg === "number") {
+      if (Number.isFinite(arg)) continue
+      return `argument ${i} is ${arg}: numbers must be finite`
+    }
+    return `argument ${i} is ${arg === null ? "null" : typeof arg}: arguments are strings, numbers or bytes (Uint8Array)`
+  }
+  return undefined
 }
 
 /** @internal */
@@ -83,11 +114,14 @@ export class Pipeline {
   // The FIFO, as parallel arrays from `head`: no object per command.
   private resumes: Array<Resume | undefined> = []
   private transforms: Array<Transform> = []
-  private names: Array<CommandArg> = []
+  private commands: Array<ReadonlyArray<CommandArg>> = []
   private deadlines: Array<number> = []
+  private owners: Array<Owner> = []
   private head = 0
-  /** slots below this index have been handed to the socket */
+  /** slots below this index have been handed to the socket; those from here on wait for the tick's flush */
   private written = 0
+  /** an unwritten slot was cancelled (or has no reply): the flush drops it */
+  private unwrittenGaps = false
 
   private offline: Array<Offline> = []
   private timer: ReturnType<typeof setTimeout> | undefined = undefined
@@ -112,12 +146,45 @@ export class Pipeline {
     return this.state === enum_.Closed
   }
 
-  /** Sends one command; `resume` is called exactly once. */
+  /**
+   * Sends one command; `resume` is called exactly once, unless the calling fiber is interrupted first (then
+   * `cancel`, which `Effect.callback` runs, takes the command back or leaves a dead slot).
+   */
   readonly enqueue = (args: ReadonlyArray<CommandArg>, transform: Transform, resume: Resume): void => {
+    const invalid = invalidArgument(args)
+    if (invalid !== undefined) {
+      return resume(Exit.fail(new InvalidCommandError({ command: commandName(args?.[0]), message: invalid })))
+    }
     if (this.state === enum_.Ready) {
-      this.push(args, transform, resume, this.deadlineFromNow())
+      this.push(args, transform, resume, this.deadlineFromNow(), Fiber.getCurrent())
     } else {
       this.enqueueOffline(args, transform, resume)
+    }
+  }
+
+  /**
+   * The canceler of every command of this pipeline, run by the interrupted fiber itself: its commands that were not
+   * written are removed (they never reach the server); those written keep a dead slot, so replies stay aligned.
+   * One shared Effect: nothing is allocated per command for interruption.
+   */
+  readonly cancel: Effect.Effect<void> = Effect.withFiber((fiber) => {
+    this.cancelOwner(fiber)
+    return Effect.void
+  })
+
+  private cancelOwner(owner: Fiber.Fiber<unknown, unknown>): void {
+    const offline = this.offline
+    if (offline.length > 0) {
+      let kept = 0
+      for (let i = 0; i < offline.length; i++) if (offline[i].owner !== owner) offline[kept++] = offline[i]
+      offline.length = kept
+    }
+    const owners = this.owners
+    for (let i = this.head; i < owners.length; i++) {
+      if (owners[i] !== owner) continue
+      owners[i] = undefined
+      this.resumes[i] = undefined
+      if (i >= this.written) this.unwrittenGaps = true
     }
   }
 
@@ -128,14 +195,15 @@ export class Pipeline {
       return
     }
     const t = this.options.handshakeTimeout
-    this.push(args, transform, resume, t === Infinity ? Infinity : Date.now() + t)
+    this.push(args, transform, resume, t === Infinity ? Infinity : Date.now() + t, Fiber.getCurrent())
   }
 
   /** Writes a command that gets no reply of its own (SUBSCRIBE in RESP3: its confirmations are push frames). */
   readonly writeOnly = (args: ReadonlyArray<CommandArg>): boolean => {
-    if (this.link === undefined) return false
-    this.out.push(args)
-    this.scheduleFlush()
+    if (this.link === undefined || invalidArgument(args) !== undefined) return false
+    // in order with the commands of this tick; the flush drops its slot once written
+    this.push(args, identity, noReply, Infinity, undefined)
+    this.unwrittenGaps = true
     return true
   }
 
@@ -161,7 +229,7 @@ export class Pipeline {
     this.offline = []
     for (let i = 0; i < waiting.length; i++) {
       const o = waiting[i]
-      this.push(o.args, o.transform, o.resume, o.deadline)
+      this.push(o.args, o.transform, o.resume, o.deadline, o.owner)
     }
   }
 
@@ -201,13 +269,18 @@ export class Pipeline {
   // ---------------------------------------------------------------------------------------------------------------
   // write path
 
-  private push(args: ReadonlyArray<CommandArg>, transform: Transform, resume: Resume, deadline: number): void {
-    this.out.push(args)
-    if (this.head === this.resumes.length) this.decoder.binary = transform.binary === true
+  private push(
+    args: ReadonlyArray<CommandArg>,
+    transform: Transform,
+    resume: Resume,
+    deadline: number,
+    owner: Owner
+  ): void {
     this.resumes.push(resume)
     this.transforms.push(transform)
-    this.names.push(args[0])
+    this.commands.push(args)
     this.deadlines.push(deadline)
+    this.owners.push(owner)
     if (deadline < this.timerDeadline) this.armTimer(deadline)
     this.scheduleFlush()
   }
@@ -219,13 +292,64 @@ export class Pipeline {
     }
   }
 
+  /** Encodes and writes the commands queued since the last flush, in order, dropping cancelled ones. */
   private readonly flush = (): void => {
     this.flushScheduled = false
     const link = this.link
-    if (link === undefined || !this.writable || this.out.isEmpty) return
-    const chunk = this.out.take()
+    if (link === undefined || !this.writable) return
+    const from = this.written
+    const end = this.resumes.length
+    if (from === end) return
+    if (this.unwrittenGaps) this.dropUnwritten(from, true)
+    const to = this.resumes.length
+    for (let i = from; i < to; i++) {
+      try {
+        this.out.push(this.commands[i])
+      } catch (cause) {
+        // only a string beyond V8's limit gets here (arguments were validated): fail this command alone
+        const resume = this.resumes[i]
+        this.resumes[i] = undefined
+        this.owners[i] = undefined
+        this.unwrittenGaps = true
+        if (resume !== undefined) {
+          resume(
+            Exit.fail(
+              new InvalidCommandError({
+                command: commandName(this.commands[i][0]),
+                message: `the command cannot be encoded: ${cause instanceof Error ? cause.message : String(cause)}`
+              })
+            )
+          )
+        }
+      }
+    }
+    if (this.unwrittenGaps) this.dropUnwritten(from, false)
     this.written = this.resumes.length
-    if (!link.write(chunk)) this.writable = false
+    // the reply expected next decodes in its own command's mode
+    if (this.head === from && this.head < this.written) this.decoder.binary = this.transforms[this.head].binary === true
+    if (this.out.isEmpty) return
+    if (!link.write(this.out.take())) this.writable = false
+  }
+
+  /**
+   * Removes the unwritten slots from `from` on that will get no reply: cancelled ones, and (once encoded, with
+   * `keepNoReply` false) write-only ones.
+   */
+  private dropUnwritten(from: number, keepNoReply: boolean): void {
+    const { resumes, transforms, commands, deadlines, owners } = this
+    let kept = from
+    for (let i = from; i < resumes.length; i++) {
+      const resume = resumes[i]
+      if (resume === undefined || (resume === noReply && !keepNoReply)) continue
+      resumes[kept] = resume
+      transforms[kept] = transforms[i]
+      commands[kept] = commands[i]
+      deadlines[kept] = deadlines[i]
+      owners[kept] = owners[i]
+      kept++
+    }
+    resumes.length = transforms.length = commands.length = deadlines.length = owners.length = kept
+    if (!keepNoReply) this.unwrittenGaps = false
   }
 
   private readonly onDrain = (): void => {
@@ -246,7 +370,7 @@ export class Pipeline {
       )
     } else {
       const deadline = this.deadlineFromNow()
-      this.offline.push({ args, transform, resume, deadline })
+      this.offline.push({ args, transform, resume, deadline, owner: Fiber.getCurrent() })
       if (deadline < this.timerDeadline) this.armTimer(deadline)
     }
   }
@@ -255,7 +379,18 @@ export class Pipeline {
   // read path
 
   private readonly onData = (chunk: Uint8Array): void => {
-    const error = this.decoder.feed(chunk, this.onReply)
+    let error: ProtocolError | undefined
+    try {
+      error = this.decoder.feed(chunk, this.onReply)
+    } catch (cause) {
+      // nothing thrown while reading may escape the socket's callback: the link can no longer be trusted
+      error = new ProtocolErrorClass({
+        offset: -1,
+        expected: "a reply the client can read",
+        message: `reading a reply failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+        cause
+      })
+    }
     if (error !== undefined) this.onProtocolError(error)
   }
 
@@ -266,23 +401,36 @@ export class Pipeline {
       return
     }
     const i = this.head
-    if (i >= this.resumes.length) return this.onProtocolError(undefined)
+    // a reply with no written command waiting for it: the stream is misaligned
+    if (i >= this.written) return this.onProtocolError(undefined)
     const resume = this.resumes[i]
     const transform = this.transforms[i]
-    const name = this.names[i]
+    const name = this.commands[i][0]
     this.resumes[i] = undefined
+    this.owners[i] = undefined
     this.head = i + 1
     // the next reply decodes in its own command's mode
-    const next = this.transforms[this.head]
-    this.decoder.binary = next !== undefined && next.binary === true
+    if (this.head < this.written) this.decoder.binary = this.transforms[this.head].binary === true
     if (this.head === this.resumes.length) this.compact()
     else if (this.head > 4096 && this.head * 2 > this.resumes.length) this.compact()
     if (resume === undefined) return
     if (value instanceof ErrorReply) {
       resume(Exit.fail(new ReplyError({ code: value.code, message: value.message, command: commandName(name) })))
-    } else {
-      resume(transform(value))
+      return
     }
+    let exit: Exit.Exit<unknown, RedisError>
+    try {
+      exit = transform(value)
+    } catch (cause) {
+      exit = Exit.fail(
+        new ReplyError({
+          code: "UNEXPECTED",
+          message: `the reply could not be read: ${cause instanceof Error ? cause.message : String(cause)}`,
+          command: commandName(name)
+        })
+      )
+    }
+    resume(exit)
   }
 
   private onProtocolError(error: ProtocolError | undefined): void {
@@ -290,10 +438,10 @@ export class Pipeline {
     if (link === undefined) return
     const cause: RedisError =
       error ??
-      new ConnectionError({
-        endpoint: this.options.endpoint,
-        reason: "Unknown",
-        message: "the server sent a reply that no command was waiting for"
+      new ProtocolErrorClass({
+        offset: -1,
+        expected: "no reply (no command was waiting)",
+        message: `${this.options.endpoint} sent a reply that no command was waiting for: the stream is misaligned`
       })
     // Fail what is in flight with the protocol error itself, then report the link down so the lifecycle reconnects.
     this.failInFlight(() => cause)
@@ -316,15 +464,17 @@ export class Pipeline {
     if (this.head === this.resumes.length) {
       this.resumes.length = 0
       this.transforms.length = 0
-      this.names.length = 0
+      this.commands.length = 0
       this.deadlines.length = 0
+      this.owners.length = 0
       this.written = 0
     } else {
       const h = this.head
       this.resumes.splice(0, h)
       this.transforms.splice(0, h)
-      this.names.splice(0, h)
+      this.commands.splice(0, h)
       this.deadlines.splice(0, h)
+      this.owners.splice(0, h)
       this.written = Math.max(0, this.written - h)
     }
     this.head = 0
@@ -340,6 +490,7 @@ export class Pipeline {
       const resume = resumes[i]
       if (resume === undefined) continue
       resumes[i] = undefined
+      this.owners[i] = undefined
       if (i < written) resume(Exit.fail((sentError ??= errorFor(true))))
       else resume(Exit.fail((unsentError ??= errorFor(false))))
     }
@@ -356,7 +507,8 @@ export class Pipeline {
   private armTimer(deadline: number): void {
     if (this.timer !== undefined) clearTimeout(this.timer)
     this.timerDeadline = deadline
-    const timer = setTimeout(this.sweep, Math.max(1, deadline - Date.now()))
+    // beyond setTimeout's range the timer fires early and the sweep re-arms it (no overflow to 1 ms)
+    const timer = setTimeout(this.sweep, Math.min(maxTimerDelay, Math.max(1, deadline - Date.now())))
     if (typeof timer === "object" && typeof timer.unref === "function") timer.unref()
     this.timer = timer
   }
@@ -369,14 +521,16 @@ export class Pipeline {
     let next = Infinity
     for (let i = this.head; i < this.resumes.length; i++) {
       const resume = this.resumes[i]
-      if (resume === undefined) continue
+      if (resume === undefined || resume === noReply) continue
       const deadline = this.deadlines[i]
       if (deadline > now) {
         next = deadline
         break
       }
       this.resumes[i] = undefined
-      resume(Exit.fail(this.timeoutError(this.names[i], i < this.written)))
+      this.owners[i] = undefined
+      if (i >= this.written) this.unwrittenGaps = true
+      resume(Exit.fail(this.timeoutError(this.commands[i][0], i < this.written)))
     }
     if (this.offline.length > 0) {
       let expired = 0
