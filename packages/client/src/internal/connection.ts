@@ -25,7 +25,7 @@ import { Deferred, Duration, Effect, Exit, Metric, Redacted, Scope } from "effec
 import { InvalidCommandError, type RedisError } from "../RedisErrors.ts"
 import type { ResolvedOptions } from "../RedisOptions.ts"
 import { connectionsUp, reconnects } from "../RedisTelemetry.ts"
-import { commandName, identity, invalidArgument, Pipeline, type Transform } from "./pipeline.ts"
+import { commandName, identity, invalidArgument, type LinkBinding, Pipeline, type Transform } from "./pipeline.ts"
 
 /**
  * @category models
@@ -35,11 +35,19 @@ export interface RedisConnection {
   /** the server, as `Endpoint.format` gives it */
   readonly name: string
   readonly options: ResolvedOptions
-  /** sends one command; the reply goes through `transform` */
-  readonly run: (args: ReadonlyArray<CommandArg>, transform: Transform) => Effect.Effect<unknown, RedisError>
+  /**
+   * sends one command; the reply goes through `transform`. With a `binding`, the command runs only on the link the
+   * binding's first command ran on, and fails with `ConnectionError` once that link is gone.
+   */
+  readonly run: (
+    args: ReadonlyArray<CommandArg>,
+    transform: Transform,
+    binding?: LinkBinding | undefined
+  ) => Effect.Effect<unknown, RedisError>
   /** sends several commands in this order, in one write; each result as an Exit, in order */
   readonly runBatch: (
-    commands: ReadonlyArray<{ readonly args: ReadonlyArray<CommandArg>; readonly transform: Transform }>
+    commands: ReadonlyArray<{ readonly args: ReadonlyArray<CommandArg>; readonly transform: Transform }>,
+    binding?: LinkBinding | undefined
   ) => Effect.Effect<Array<Exit.Exit<unknown, RedisError>>>
   /** writes a command that has no reply of its own (RESP3 `SUBSCRIBE`); false when not connected */
   readonly writeOnly: (args: ReadonlyArray<CommandArg>) => boolean
@@ -95,7 +103,8 @@ const handshakeCommands = (options: ResolvedOptions, protocol: 2 | 3): Array<Arr
 const batch = (
   commands: ReadonlyArray<{ readonly args: ReadonlyArray<CommandArg>; readonly transform: Transform }>,
   pipeline: Pipeline,
-  handshake = false
+  handshake = false,
+  binding?: LinkBinding | undefined
 ): Effect.Effect<Array<Exit.Exit<unknown, RedisError>>> =>
   Effect.callback<Array<Exit.Exit<unknown, RedisError>>>((resume) => {
     const results: Array<Exit.Exit<unknown, RedisError>> = new Array(commands.length)
@@ -108,12 +117,13 @@ const batch = (
         return resume(Exit.succeed(commands.map(() => Exit.fail(error))))
       }
     }
-    const enqueue = handshake ? pipeline.enqueueHandshake : pipeline.enqueue
     commands.forEach((command, i) => {
-      enqueue(command.args, command.transform, (exit) => {
+      const done = (exit: Exit.Exit<unknown, RedisError>) => {
         results[i] = exit
         if (--remaining === 0) resume(Exit.succeed(results))
-      })
+      }
+      if (handshake) pipeline.enqueueHandshake(command.args, command.transform, done)
+      else pipeline.enqueue(command.args, command.transform, done, binding)
     })
     return pipeline.cancel
   })
@@ -150,12 +160,12 @@ export const make = (
     const connection: RedisConnection = {
       name: options.name,
       options,
-      run: (args, transform) =>
+      run: (args, transform, binding) =>
         Effect.callback<unknown, RedisError>((resume) => {
-          pipeline.enqueue(args, transform, resume)
+          pipeline.enqueue(args, transform, resume, binding)
           return pipeline.cancel
         }),
-      runBatch: (commands) => batch(commands, pipeline),
+      runBatch: (commands, binding) => batch(commands, pipeline, false, binding),
       writeOnly: pipeline.writeOnly,
       isReady: () => pipeline.isReady,
       inFlight: () => pipeline.inFlight,

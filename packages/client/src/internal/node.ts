@@ -12,11 +12,16 @@ import type { ResolvedOptions } from "../RedisOptions.ts"
 import { poolWaits } from "../RedisTelemetry.ts"
 import * as RedisConnection from "./connection.ts"
 import { instrument } from "./instrument.ts"
+import type { LinkBinding } from "./pipeline.ts"
 import * as Subscriber from "./subscriber.ts"
 
-/** A connection taken out of the rotation. @internal */
+/**
+ * A connection taken out of the rotation, bound to one link: once that link drops, every later command of the pin
+ * fails with `ConnectionError` (a transaction's `WATCH`/`MULTI` state does not survive a reconnect). @internal
+ */
 export interface Pinned {
   readonly connection: RedisConnection.RedisConnection
+  readonly binding: LinkBinding
   readonly run: (command: Command<unknown>) => Effect.Effect<unknown, RedisError>
   readonly release: Effect.Effect<void>
 }
@@ -42,6 +47,8 @@ export interface Node {
 interface Slot {
   readonly connection: RedisConnection.RedisConnection
   pinned: boolean
+  /** the link binding of the pin that holds this slot */
+  binding: LinkBinding | undefined
 }
 
 /** @internal */
@@ -53,7 +60,11 @@ export const make = (
   Effect.gen(function* () {
     const slots: Array<Slot> = []
     for (let i = 0; i < options.poolSize; i++) {
-      slots.push({ connection: yield* RedisConnection.make(options, transport, { lazy }), pinned: false })
+      slots.push({
+        connection: yield* RedisConnection.make(options, transport, { lazy }),
+        pinned: false,
+        binding: undefined
+      })
     }
     const size = slots.length
     let next = 0
@@ -149,7 +160,7 @@ export const make = (
     for (const slot of slots) {
       pinnedRuns.set(
         slot.connection,
-        yield* instrument(options, (command) => slot.connection.run(command.args, command.transform))
+        yield* instrument(options, (command) => slot.connection.run(command.args, command.transform, slot.binding))
       )
     }
     const pinnedRun = (connection: RedisConnection.RedisConnection) => pinnedRuns.get(connection)!
@@ -161,12 +172,16 @@ export const make = (
         )
       }
       free.pinned = true
+      const binding: LinkBinding = { id: undefined }
+      free.binding = binding
       const connection = free.connection
       return Effect.succeed<Pinned>({
         connection,
+        binding,
         run: (command) => (command.blocking ? runBlocking(command) : pinnedRun(connection)(command)),
         release: Effect.sync(() => {
           free.pinned = false
+          free.binding = undefined
           wakeAll()
         })
       })
@@ -179,9 +194,11 @@ export const make = (
         Scope.provide(scope),
         Effect.onError(() => Scope.close(scope, Exit.void))
       )
+      // a dedicated connection keeps its state (SELECT, CLIENT …) on one link: after a drop it fails, typed
+      const binding: LinkBinding = { id: undefined }
       return {
         name: options.name,
-        run: (command: Command<unknown>) => connection.run(command.args, command.transform),
+        run: (command: Command<unknown>) => connection.run(command.args, command.transform, binding),
         close: Scope.close(scope, Exit.void)
       }
     })

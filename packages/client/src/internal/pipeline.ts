@@ -55,6 +55,16 @@ interface Offline {
   readonly resume: Resume
   readonly deadline: number
   readonly owner: Owner
+  readonly binding: LinkBinding | undefined
+}
+
+/**
+ * Binds a caller (a transaction's pin, a dedicated connection) to one link: unset until its first command is
+ * queued, then that link's number. Once the link is gone, its later commands fail instead of running on a new link
+ * that has lost the state (`WATCH`, `MULTI`, `SELECT`, `CLIENT …`) the earlier ones set up.
+ */
+export interface LinkBinding {
+  id: number | undefined
 }
 
 /** The fiber that waits for a command (the one `Effect.callback` suspended): how an interruption finds its slots. */
@@ -106,6 +116,8 @@ export class Pipeline {
   readonly options: PipelineOptions
   private state: State = enum_.Connecting
   private link: Link | undefined = undefined
+  /** the number of the current (or last) link: one more on every attach */
+  private linkId = 0
   private readonly decoder: RespDecoder
   private readonly out = new CommandBuffer()
   private flushScheduled = false
@@ -150,16 +162,33 @@ export class Pipeline {
    * Sends one command; `resume` is called exactly once, unless the calling fiber is interrupted first (then
    * `cancel`, which `Effect.callback` runs, takes the command back or leaves a dead slot).
    */
-  readonly enqueue = (args: ReadonlyArray<CommandArg>, transform: Transform, resume: Resume): void => {
+  readonly enqueue = (
+    args: ReadonlyArray<CommandArg>,
+    transform: Transform,
+    resume: Resume,
+    binding?: LinkBinding | undefined
+  ): void => {
     const invalid = invalidArgument(args)
     if (invalid !== undefined) {
       return resume(Exit.fail(new InvalidCommandError({ command: commandName(args?.[0]), message: invalid })))
     }
+    if (binding !== undefined && binding.id !== undefined && (binding.id !== this.linkId || this.link === undefined)) {
+      return resume(Exit.fail(this.lostLink(args[0])))
+    }
     if (this.state === enum_.Ready) {
+      if (binding !== undefined) binding.id = this.linkId
       this.push(args, transform, resume, this.deadlineFromNow(), Fiber.getCurrent())
     } else {
-      this.enqueueOffline(args, transform, resume)
+      this.enqueueOffline(args, transform, resume, binding)
     }
+  }
+
+  private lostLink(name: CommandArg | undefined): ConnectionError {
+    return this.error(
+      "Closed",
+      `the link this ${commandName(name)} belonged to (a transaction's or a dedicated connection's) was lost, and the state set up on it (WATCH, MULTI, SELECT…) with it: nothing more is sent on a new link`,
+      false
+    )
   }
 
   /**
@@ -210,6 +239,7 @@ export class Pipeline {
   /** A fresh link: called by the lifecycle once connected. `onDown` is called once if the link then fails. */
   attach(link: Link, onDown: (error: ConnectionError) => void): void {
     this.link = link
+    this.linkId++
     this.onDown = onDown
     this.writable = true
     this.state = enum_.Handshaking
@@ -229,6 +259,13 @@ export class Pipeline {
     this.offline = []
     for (let i = 0; i < waiting.length; i++) {
       const o = waiting[i]
+      if (o.binding !== undefined) {
+        if (o.binding.id !== undefined && o.binding.id !== this.linkId) {
+          o.resume(Exit.fail(this.lostLink(o.args[0])))
+          continue
+        }
+        o.binding.id = this.linkId
+      }
       this.push(o.args, o.transform, o.resume, o.deadline, o.owner)
     }
   }
@@ -357,7 +394,12 @@ export class Pipeline {
     this.flush()
   }
 
-  private enqueueOffline(args: ReadonlyArray<CommandArg>, transform: Transform, resume: Resume): void {
+  private enqueueOffline(
+    args: ReadonlyArray<CommandArg>,
+    transform: Transform,
+    resume: Resume,
+    binding: LinkBinding | undefined
+  ): void {
     if (this.state === enum_.Closed) {
       resume(Exit.fail(this.error("Closed", "the client is closed", false)))
     } else if (!this.options.offlineQueue) {
@@ -370,7 +412,7 @@ export class Pipeline {
       )
     } else {
       const deadline = this.deadlineFromNow()
-      this.offline.push({ args, transform, resume, deadline, owner: Fiber.getCurrent() })
+      this.offline.push({ args, transform, resume, deadline, owner: Fiber.getCurrent(), binding })
       if (deadline < this.timerDeadline) this.armTimer(deadline)
     }
   }

@@ -12,7 +12,8 @@ import * as C from "../Command.ts"
 import { type RedisError, ReplyError, ShardingError, TransactionAbortedError } from "../RedisErrors.ts"
 import { type Bound, bind, type Table, table } from "./commands.ts"
 import type { Pinned } from "./node.ts"
-import { commandName } from "./pipeline.ts"
+import { commandName, type Transform } from "./pipeline.ts"
+import { textual } from "./reply.ts"
 
 /**
  * Commands on a pinned connection, plus `exec`.
@@ -57,8 +58,10 @@ export const run = <A, E, R>(
             })
           )
         }
-        return Effect.uninterruptible(
-          Effect.map(selection.pin, (p) => {
+        // waiting for a free connection is interruptible; once one is pinned it is recorded at once, so the
+        // finalizer below always releases it
+        return Effect.uninterruptibleMask((restore) =>
+          Effect.map(restore(selection.pin), (p) => {
             pinned = { id: selection.id, pinned: p }
             return p
           })
@@ -70,13 +73,18 @@ export const run = <A, E, R>(
     const exec = <const Cs extends ReadonlyArray<C.Command<unknown>>>(build: (commands: Table) => Cs) =>
       Effect.suspend(() => {
         const commands = build(table)
+        // one binary command makes EXEC's reply binary; the others then get their bulk strings back as text
+        const binary = commands.some((c) => (c.transform as Transform).binary === true)
         return Effect.flatMap(connectionFor(commands), (p) => {
           watching = false
-          return p.connection.runBatch([
-            C.make(["MULTI"], C.ok),
-            ...commands.map((c) => C.make(c.args, C.ok)),
-            C.make(["EXEC"], C.raw)
-          ])
+          return p.connection.runBatch(
+            [
+              C.make(["MULTI"], C.ok),
+              ...commands.map((c) => C.make(c.args, C.ok)),
+              C.make(["EXEC"], binary ? C.binary(C.raw) : C.raw)
+            ],
+            p.binding
+          )
         }).pipe(
           Effect.flatMap((exits) => {
             for (let i = 0; i < exits.length - 1; i++) {
@@ -108,7 +116,9 @@ export const run = <A, E, R>(
                         command: commandName(commands[i].args[0])
                       })
                     )
-                  : commands[i].transform(reply)
+                  : commands[i].transform(
+                      binary && (commands[i].transform as Transform).binary !== true ? textual(reply) : reply
+                    )
               if (Exit.isFailure(exit)) return exit
               out.push(exit.value)
             }
@@ -120,9 +130,11 @@ export const run = <A, E, R>(
     const tx: Transaction = {
       ...bind(runOne),
       send: (command, ...args) => runOne(C.make([command, ...args], C.raw)) as Effect.Effect<RespValue, RedisError>,
+      // marked before it is sent: a WATCH interrupted or timed out in flight is still undone with UNWATCH
       watch: (...keys) =>
-        Effect.map(runOne(C.make(["WATCH", ...keys], C.ok)), () => {
+        Effect.suspend(() => {
           watching = true
+          return Effect.asVoid(runOne(C.make(["WATCH", ...keys], C.ok)))
         }),
       exec
     }
