@@ -46,6 +46,8 @@ export interface FakeServer {
   readonly urls: { readonly unix: string; readonly tcp: string }
   /** connections accepted so far */
   readonly connections: () => number
+  /** connections open now (accepted and not yet closed by either side) */
+  readonly open: () => number
 }
 
 /**
@@ -129,6 +131,7 @@ export const make = (options: FakeServerOptions): Effect.Effect<FakeServer, Erro
       unix: { _tag: "Unix", path },
       tcp: { _tag: "Tcp", host: "127.0.0.1", port },
       urls: { unix: `unix://${path}`, tcp: `redis://127.0.0.1:${port}` },
-      connections: () => accepted
+      connections: () => accepted,
+      open: () => sockets.size
     }
   })

@@ -191,34 +191,43 @@ export const make = (
       )
     )
 
-    /** connect + handshake; yields the session's scope and the signal of its end */
-    const open = Effect.gen(function* () {
-      const scope = yield* Scope.make()
-      const opened = yield* Effect.exit(
-        Effect.gen(function* () {
-          const link = yield* transport.connect(options.endpoint, { connectTimeout: options.connectTimeout })
-          const down = yield* Deferred.make<ConnectionError>()
-          pipeline.attach(link, (error) => Deferred.doneUnsafe(down, Exit.succeed(error)))
-          yield* handshake.pipe(Effect.tapError((error) => Effect.sync(() => pipeline.detach(error))))
-          pipeline.ready()
-          yield* Metric.update(up, 1)
-          current = {
-            dropLink: () => {
-              const error = closed("the link was closed by the client")
-              pipeline.detach(error)
-              Deferred.doneUnsafe(down, Exit.succeed(error))
-            }
-          }
-          if (mode.onReady !== undefined) mode.onReady(connection)
-          return down
-        }).pipe(Scope.provide(scope))
-      )
-      if (Exit.isFailure(opened)) {
-        yield* Scope.close(scope, opened)
-        return yield* Effect.failCause(opened.cause)
-      }
-      return { scope, down: opened.value }
-    })
+    /**
+     * connect + handshake; yields the session's scope and the signal of its end. The session's scope is a child of
+     * the connection's, made and closed under a mask: whenever the connection's scope closes (during the connect,
+     * the handshake or later), the socket is closed with it.
+     */
+    const connectionScope = yield* Effect.scope
+    const open = Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function* () {
+        const scope = yield* Scope.fork(connectionScope)
+        const opened = yield* Effect.exit(
+          restore(
+            Effect.gen(function* () {
+              const link = yield* transport.connect(options.endpoint, { connectTimeout: options.connectTimeout })
+              const down = yield* Deferred.make<ConnectionError>()
+              pipeline.attach(link, (error) => Deferred.doneUnsafe(down, Exit.succeed(error)))
+              yield* handshake.pipe(Effect.tapError((error) => Effect.sync(() => pipeline.detach(error))))
+              pipeline.ready()
+              yield* Metric.update(up, 1)
+              current = {
+                dropLink: () => {
+                  const error = closed("the link was closed by the client")
+                  pipeline.detach(error)
+                  Deferred.doneUnsafe(down, Exit.succeed(error))
+                }
+              }
+              if (mode.onReady !== undefined) mode.onReady(connection)
+              return down
+            }).pipe(Scope.provide(scope))
+          )
+        )
+        if (Exit.isFailure(opened)) {
+          yield* Scope.close(scope, opened)
+          return yield* Effect.failCause(opened.cause)
+        }
+        return { scope, down: opened.value }
+      })
+    )
 
     const serve = (session: { readonly scope: Scope.Closeable; readonly down: Deferred.Deferred<ConnectionError> }) =>
       Deferred.await(session.down).pipe(
