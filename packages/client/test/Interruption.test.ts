@@ -121,3 +121,37 @@ describe("misaligned replies", () => {
     })
   )
 })
+
+describe("connection-state commands on a shared connection", () => {
+  it.live("are refused, typed, before anything is written: other fibers' replies stay theirs", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make()
+      const redis = yield* client(server, "unix", { poolSize: 2 })
+      yield* redis.set("a", "A")
+      yield* redis.set("b", "B")
+      for (const args of [
+        ["CLIENT", "REPLY", "SKIP"],
+        ["client", "reply", "off"],
+        ["MULTI"],
+        ["SELECT", "5"],
+        ["RESET"],
+        ["SUBSCRIBE", "x"],
+        ["WATCH", "a"]
+      ]) {
+        const [name, ...rest] = args
+        const refused = yield* Effect.flip(redis.send(name, ...rest))
+        assert.strictEqual(refused._tag, "InvalidCommandError", args.join(" "))
+        // everyone else still gets their own reply, from database 0
+        const [a, b] = yield* Effect.all([redis.get("a"), redis.get("b")], { concurrency: "unbounded" })
+        assert.deepStrictEqual([a, b], [Option.some("A"), Option.some("B")], args.join(" "))
+      }
+      // inside a transaction, WATCH is the transaction's own; SELECT would outlive it and stays refused
+      const selected = yield* Effect.flip(redis.transaction((tx) => tx.send("SELECT", "5")))
+      assert.strictEqual(selected._tag, "InvalidCommandError")
+      // a dedicated connection is the place for connection state
+      const own = yield* redis.dedicated
+      assert.strictEqual(yield* own.send("SELECT", "5"), "OK")
+      assert.strictEqual(yield* own.send("CLIENT", "SETNAME", "mine"), "OK")
+    })
+  )
+})

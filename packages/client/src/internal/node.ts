@@ -13,6 +13,7 @@ import { poolWaits } from "../RedisTelemetry.ts"
 import * as RedisConnection from "./connection.ts"
 import { instrument } from "./instrument.ts"
 import type { LinkBinding } from "./pipeline.ts"
+import { refuseOnShared } from "./refuse.ts"
 import * as Subscriber from "./subscriber.ts"
 
 /**
@@ -145,6 +146,8 @@ export const make = (
       )
 
     const bare = (command: Command<unknown>): Effect.Effect<unknown, RedisError> => {
+      const refused = refuseOnShared(command.args, false)
+      if (refused !== undefined) return Effect.fail(refused)
       if (command.blocking) return runBlocking(command)
       const target = pick()
       return target !== undefined
@@ -178,7 +181,11 @@ export const make = (
       return Effect.succeed<Pinned>({
         connection,
         binding,
-        run: (command) => (command.blocking ? runBlocking(command) : pinnedRun(connection)(command)),
+        run: (command) => {
+          const refused = refuseOnShared(command.args, true)
+          if (refused !== undefined) return Effect.fail(refused)
+          return command.blocking ? runBlocking(command) : pinnedRun(connection)(command)
+        },
         release: Effect.sync(() => {
           free.pinned = false
           free.binding = undefined
