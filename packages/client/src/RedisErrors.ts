@@ -16,10 +16,10 @@
  * @since 0.1.0
  */
 import { ProtocolError } from "@fxredis/protocol"
-import { ConnectionError } from "@fxredis/transport"
+import { ConnectionError, EndpointError } from "@fxredis/transport"
 import { Schema } from "effect"
 
-export { ConnectionError, ProtocolError }
+export { ConnectionError, EndpointError, ProtocolError }
 
 /**
  * The server answered a command with an error reply.
@@ -70,7 +70,9 @@ export class CommandTimeoutError extends Schema.TaggedError<CommandTimeoutError>
   timeout: Schema.Number,
   /** `true` when the command had been written to the server (it may still run), `false` when it waited offline */
   sent: Schema.Boolean,
-  message: Schema.String
+  message: Schema.String,
+  /** when it waited offline: why the client was not connected (the last failed attempt, such as a wrong password) */
+  cause: Schema.optional(Schema.Defect())
 }) {}
 
 /**

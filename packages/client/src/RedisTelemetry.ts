@@ -53,6 +53,26 @@ export const reconnects = Metric.counter("fxredis.reconnects", {
 })
 
 /**
+ * Failed attempts to connect (the connect itself or its handshake: a refused connection, a wrong password…). Each
+ * failure is also logged at warning level, at most once every 10 seconds per server.
+ *
+ * @example
+ * ```ts
+ * import { RedisTelemetry } from "@fxredis/client"
+ * import { Metric } from "effect"
+ *
+ * const current = Metric.value(RedisTelemetry.connectFailures)
+ * ```
+ *
+ * @category metrics
+ * @since 0.2.0
+ */
+export const connectFailures = Metric.counter("fxredis.connect.failures", {
+  description: "failed attempts to connect or to complete the handshake",
+  incremental: true
+})
+
+/**
  * Transactions that had to wait because every pool connection was pinned.
  *
  * @example

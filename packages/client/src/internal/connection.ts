@@ -22,9 +22,9 @@ import type { CommandArg, Push, RespValue } from "@fxredis/protocol"
 import type { Transport } from "@fxredis/transport"
 import { ConnectionError } from "@fxredis/transport"
 import { Deferred, Duration, Effect, Exit, Metric, Redacted, Scope } from "effect"
-import { InvalidCommandError, type RedisError } from "../RedisErrors.ts"
+import { InvalidCommandError, type RedisError, ReplyError } from "../RedisErrors.ts"
 import type { ResolvedOptions } from "../RedisOptions.ts"
-import { connectionsUp, reconnects } from "../RedisTelemetry.ts"
+import { connectFailures, connectionsUp, reconnects } from "../RedisTelemetry.ts"
 import { commandName, identity, invalidArgument, type LinkBinding, Pipeline, type Transform } from "./pipeline.ts"
 
 /**
@@ -173,23 +173,49 @@ export const make = (
       close: () => pipeline.close(closed("the connection was closed by the client"))
     }
 
+    // No error may carry the password: a server without HELLO echoes the whole command line back ("unknown
+    // command 'HELLO', with args beginning with: '3' 'AUTH' 'default' '<password>'").
+    const secret = options.password === undefined ? undefined : Redacted.value(options.password)
+    const scrub = (text: string): string =>
+      secret === undefined || secret === "" ? text : text.split(secret).join("<redacted>")
     const handshake = batch(
       handshakeCommands(options, protocol).map((args) => ({ args, transform: identity })),
       pipeline,
       true
     ).pipe(
       Effect.flatMap((exits) => Effect.forEach(exits, (exit) => exit, { discard: true })),
-      Effect.mapError((cause) =>
-        cause._tag === "ConnectionError"
-          ? cause
-          : new ConnectionError({
-              endpoint: options.name,
-              reason: "Handshake",
-              message: `the handshake failed: ${cause.message}`,
-              cause
-            })
-      )
+      Effect.mapError((cause): ConnectionError => {
+        if (cause._tag === "ConnectionError") return cause
+        if (cause._tag === "CommandTimeoutError") {
+          return new ConnectionError({ endpoint: options.name, reason: "Timeout", message: cause.message, sent: true })
+        }
+        const message = scrub(cause.message)
+        return new ConnectionError({
+          endpoint: options.name,
+          reason: "Handshake",
+          message: `the handshake failed: ${message}`,
+          cause:
+            cause._tag === "ReplyError"
+              ? new ReplyError({ code: cause.code, message, command: cause.command })
+              : undefined
+        })
+      })
     )
+
+    /** a failed attempt: the cause of offline failures from now on, a metric, and a (rate-limited) warning */
+    const failures = Metric.withAttributes(connectFailures, { server: options.name })
+    let lastWarning = 0
+    const recordFailure = (error: ConnectionError) =>
+      Effect.suspend(() => {
+        pipeline.lastFailure = error
+        const now = Date.now()
+        const warn = now - lastWarning >= 10_000
+        if (warn) lastWarning = now
+        return Effect.andThen(
+          Metric.update(failures, 1),
+          warn ? Effect.logWarning(`fxredis: cannot connect to ${options.name}: ${error.message}`) : Effect.void
+        )
+      })
 
     /**
      * connect + handshake; yields the session's scope and the signal of its end. The session's scope is a child of
@@ -241,7 +267,11 @@ export const make = (
       )
 
     const policy = options.reconnect
-    const reconnecting = policy === undefined ? open : open.pipe(Effect.retry(policy))
+    const attempt = open.pipe(Effect.tapError(recordFailure))
+    // WRONGPASS, NOAUTH, NOPERM: retrying cannot help, so the default policy stops; an explicit Schedule decides
+    const retryable = (error: ConnectionError) => options.reconnectExplicit || !isAuthFailure(error)
+    const reconnecting =
+      policy === undefined ? attempt : attempt.pipe(Effect.retry({ schedule: policy, while: retryable }))
     /** serves the session, then reconnects for as long as the policy allows; closes the pipeline when it gives up */
     const lifecycle = (first: Effect.Effect<void, ConnectionError>) =>
       Effect.gen(function* () {
@@ -254,7 +284,19 @@ export const make = (
         }
       }).pipe(
         Effect.catch((error: ConnectionError) =>
-          Effect.sync(() => pipeline.close(closed(`gave up reconnecting: ${error.message}`)))
+          Effect.sync(() =>
+            pipeline.close(
+              isAuthFailure(error)
+                ? error
+                : new ConnectionError({
+                    endpoint: options.name,
+                    reason: "Closed",
+                    message: `gave up reconnecting: ${error.message}`,
+                    sent: false,
+                    cause: error
+                  })
+            )
+          )
         ),
         Effect.ensuring(Effect.sync(() => policy === undefined && pipeline.close(closed("the link was lost")))),
         Effect.forkScoped
@@ -268,6 +310,19 @@ export const make = (
     }
     return connection
   })
+
+/** The handshake failed on credentials or permissions: trying again with the same ones cannot succeed. */
+const isAuthFailure = (error: ConnectionError): boolean => {
+  if (error.reason !== "Handshake") return false
+  const cause = error.cause
+  return (
+    cause instanceof ReplyError &&
+    (cause.code === "WRONGPASS" ||
+      cause.code === "NOAUTH" ||
+      cause.code === "NOPERM" ||
+      /invalid (username-)?password/i.test(cause.message))
+  )
+}
 
 /** Sends any command with no reply transform (the decoded RESP value). @internal */
 export const send = (connection: RedisConnection, args: ReadonlyArray<CommandArg>) =>

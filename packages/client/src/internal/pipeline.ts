@@ -136,6 +136,10 @@ export class Pipeline {
   private unwrittenGaps = false
 
   private offline: Array<Offline> = []
+  /** why the last attempt to connect failed, while not connected: the cause of offline failures */
+  lastFailure: ConnectionError | undefined = undefined
+  /** what every later command fails with, once closed for good */
+  private closedWith: ConnectionError | undefined = undefined
   private timer: ReturnType<typeof setTimeout> | undefined = undefined
   private timerDeadline = Infinity
   private onDown: ((error: ConnectionError) => void) | undefined = undefined
@@ -255,6 +259,7 @@ export class Pipeline {
   ready(): void {
     if (this.link === undefined || this.state === enum_.Closed) return
     this.state = enum_.Ready
+    this.lastFailure = undefined
     const waiting = this.offline
     this.offline = []
     for (let i = 0; i < waiting.length; i++) {
@@ -287,6 +292,7 @@ export class Pipeline {
   close(error: ConnectionError): void {
     if (this.state === enum_.Closed && this.link === undefined) return
     this.state = enum_.Closed
+    this.closedWith ??= error
     this.detach(error)
     this.failOffline(() => error)
     if (this.timer !== undefined) {
@@ -401,7 +407,7 @@ export class Pipeline {
     binding: LinkBinding | undefined
   ): void {
     if (this.state === enum_.Closed) {
-      resume(Exit.fail(this.error("Closed", "the client is closed", false)))
+      resume(Exit.fail(this.closedWith ?? this.error("Closed", "the client is closed", false)))
     } else if (!this.options.offlineQueue) {
       resume(Exit.fail(this.error("Offline", "not connected (offlineQueue is off)", false)))
     } else if (this.offline.length >= this.options.maxOfflineCommands) {
@@ -561,6 +567,8 @@ export class Pipeline {
     this.timerDeadline = Infinity
     const now = Date.now()
     let next = Infinity
+    // while handshaking, the FIFO holds only the handshake's commands (user commands wait offline)
+    const handshake = this.state === enum_.Handshaking
     for (let i = this.head; i < this.resumes.length; i++) {
       const resume = this.resumes[i]
       if (resume === undefined || resume === noReply) continue
@@ -572,29 +580,50 @@ export class Pipeline {
       this.resumes[i] = undefined
       this.owners[i] = undefined
       if (i >= this.written) this.unwrittenGaps = true
-      resume(Exit.fail(this.timeoutError(this.commands[i][0], i < this.written)))
+      resume(Exit.fail(this.timeoutError(this.commands[i][0], i < this.written, handshake)))
     }
     if (this.offline.length > 0) {
       let expired = 0
       while (expired < this.offline.length && this.offline[expired].deadline <= now) expired++
       if (expired > 0) {
         const gone = this.offline.splice(0, expired)
-        for (const o of gone) o.resume(Exit.fail(this.timeoutError(o.args[0], false)))
+        for (const o of gone) o.resume(Exit.fail(this.timeoutError(o.args[0], false, false)))
       }
       if (this.offline.length > 0) next = Math.min(next, this.offline[0].deadline)
     }
     if (next !== Infinity && this.state !== enum_.Closed) this.armTimer(next)
   }
 
-  private timeoutError(name: CommandArg, sent: boolean): CommandTimeoutError {
+  private timeoutError(name: CommandArg, sent: boolean, handshake: boolean): CommandTimeoutError {
+    const endpoint = this.options.endpoint
+    if (handshake) {
+      const timeout = this.options.handshakeTimeout
+      return new CommandTimeoutError({
+        command: commandName(name),
+        timeout,
+        sent,
+        message: `${endpoint} did not answer the handshake within connectTimeout (${timeout} ms)`
+      })
+    }
     const timeout = this.options.commandTimeout
+    if (sent) {
+      return new CommandTimeoutError({
+        command: commandName(name),
+        timeout,
+        sent,
+        message: `no reply from ${endpoint} within ${timeout} ms (the command was sent and may still run)`
+      })
+    }
+    const last = this.lastFailure
     return new CommandTimeoutError({
       command: commandName(name),
       timeout,
       sent,
-      message: sent
-        ? `no reply from ${this.options.endpoint} within ${timeout} ms (the command was sent and may still run)`
-        : `not connected to ${this.options.endpoint} within ${timeout} ms (the command was not sent)`
+      message:
+        last === undefined
+          ? `not connected to ${endpoint} within ${timeout} ms (the command was not sent)`
+          : `not connected to ${endpoint} within ${timeout} ms (the command was not sent); the last attempt failed: ${last.message}`,
+      ...(last === undefined ? {} : { cause: last })
     })
   }
 
