@@ -21,7 +21,7 @@ import type { EndpointError } from "@fxredis/transport"
 import { Effect, Layer, Stream } from "effect"
 import * as PRedis from "effect/persistence/Redis"
 import { Redis } from "./Redis.ts"
-import type { ConnectionError, RedisError } from "./RedisErrors.ts"
+import type { ConnectionError, RedisConfigError, RedisError } from "./RedisErrors.ts"
 import type { RedisOptions } from "./RedisOptions.ts"
 
 /** A reply in the shape node-redis gives in RESP2. */
@@ -106,5 +106,5 @@ export const layer: Layer.Layer<PRedis.Redis, never, Redis> = Layer.effect(
 export const layerOptions = (
   options: RedisOptions,
   config: { readonly lazy?: boolean | undefined } = {}
-): Layer.Layer<PRedis.Redis | Redis, ConnectionError | EndpointError> =>
+): Layer.Layer<PRedis.Redis | Redis, ConnectionError | EndpointError | RedisConfigError> =>
   Layer.provideMerge(layer, config.lazy === false ? Redis.layer(options) : Redis.layerLazy(options))

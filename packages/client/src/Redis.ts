@@ -18,16 +18,21 @@ import { createHash } from "node:crypto"
 import type { CommandArg, RespValue } from "@fxredis/protocol"
 import { type Endpoint, type EndpointError, Transport } from "@fxredis/transport"
 import * as NodeTransport from "@fxredis/transport/NodeTransport"
-import { Config, Context, Effect, Layer, Option, type Redacted, type Scope, Stream } from "effect"
+import { type Config, Context, Effect, Layer, Option, type Redacted, type Scope, Stream } from "effect"
 import * as C from "./Command.ts"
 import { type Bound, bind, type Table } from "./internal/commands.ts"
-import { routing } from "./internal/keys.ts"
 import * as Node from "./internal/node.ts"
 import { commandName } from "./internal/pipeline.ts"
 import type * as Subscriber from "./internal/subscriber.ts"
 import * as TransactionImpl from "./internal/transaction.ts"
-import { type ConnectionError, type RedisError, type ReplyError, ShardingError } from "./RedisErrors.ts"
-import { type RedisOptions, resolve } from "./RedisOptions.ts"
+import {
+  type ConnectionError,
+  RedisConfigError,
+  type RedisError,
+  type ReplyError,
+  ShardingError
+} from "./RedisErrors.ts"
+import { type RedisOptions, redisOptionsConfig, resolve } from "./RedisOptions.ts"
 import * as RedisSharded from "./RedisSharded.ts"
 
 /**
@@ -240,6 +245,8 @@ const makeShape = (parts: {
   /** each server's own `run`, for SCAN over all of them */
   readonly nodes: ReadonlyArray<Node.Node>
   readonly shardOf: (key: string) => string
+  /** a sharded client's shard names and placement (its dedicated connections route the same way) */
+  readonly ring?: RedisSharded.Options | undefined
   readonly subscribe: Subscriber.Subscriber["subscribe"]
   readonly select: (commands: ReadonlyArray<C.Command<unknown>>) => Effect.Effect<TransactionImpl.Selection, RedisError>
 }): RedisShape => {
@@ -249,7 +256,7 @@ const makeShape = (parts: {
     yield* Effect.forEach(parts.nodes, (node) => Effect.map(node.dedicated, (d) => opened.push(d)), {
       discard: true
     }).pipe(Effect.onError(() => closeAll))
-    const route = opened.length === 1 ? opened[0].run : RedisSharded.make(opened).run
+    const route = opened.length === 1 ? opened[0].run : RedisSharded.make(opened, parts.ring).run
     return {
       send: (command, ...args) => route(C.make([command, ...args], C.raw)) as Effect.Effect<RespValue, RedisError>,
       close: closeAll
@@ -314,12 +321,19 @@ const makeShape = (parts: {
 const make = (
   options: RedisOptions,
   lazy: boolean
-): Effect.Effect<RedisShape, ConnectionError | EndpointError, Scope.Scope> =>
+): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
   Effect.gen(function* () {
-    const resolved = yield* resolve(options)
+    // a named shard ({ name, endpoint }) is resolved by its endpoint; its name only places keys
+    const entries = options.endpoints
+    const resolved = yield* resolve(
+      Array.isArray(entries)
+        ? { ...options, endpoints: entries.map((e) => (RedisSharded.isNamed(e) ? e.endpoint : e)) }
+        : options
+    )
+    const ring = resolved.length === 1 ? undefined : yield* shardLayout(options, resolved)
     const transport = yield* currentTransport
     const nodes = yield* Effect.forEach(resolved, (o) => Node.make(o, transport, lazy), { concurrency: "unbounded" })
-    if (nodes.length === 1) {
+    if (ring === undefined || nodes.length === 1) {
       const node = nodes[0]
       return makeShape({
         run: node.run,
@@ -329,10 +343,11 @@ const make = (
         select: () => Effect.succeed({ id: node.name, pin: node.pin })
       })
     }
-    const sharded = RedisSharded.make(nodes)
+    const sharded = RedisSharded.make(nodes, ring)
     return makeShape({
       run: sharded.run,
       nodes,
+      ring,
       shardOf: (key) => sharded.nodeOf(key).name,
       subscribe: (kind, names) => {
         const groups = new Map<Node.Node, Array<string>>()
@@ -348,38 +363,53 @@ const make = (
           { concurrency: "unbounded" }
         )
       },
-      select: (commands) => {
-        const owners = new Set<Node.Node>()
-        for (const command of commands) {
-          const route = routing(command.args)
-          if (route._tag === "Keys") for (const i of route.indexes) owners.add(sharded.nodeOf(command.args[i]))
-          else if (route._tag === "Split") {
-            for (let i = 1; i < command.args.length; i += route.step) owners.add(sharded.nodeOf(command.args[i]))
-          }
-        }
-        if (owners.size === 0) {
-          return Effect.fail(
-            new ShardingError({
-              command: commandName(commands[0]?.args[0]),
-              shards: nodes.map((n) => n.name),
-              message: "a transaction on a sharded client must start with a command that names a key"
-            })
-          )
-        }
-        if (owners.size > 1) {
-          return Effect.fail(
-            new ShardingError({
-              command: commandName(commands[0]?.args[0]),
-              shards: [...owners].map((n) => n.name),
-              message: "a transaction runs on one shard: its keys live on different shards (use a hash tag)"
-            })
-          )
-        }
-        const [node] = owners
-        return Effect.succeed({ id: node.name, pin: node.pin })
-      }
+      select: (commands) =>
+        Effect.map(sharded.select(commands), (node) =>
+          node === undefined
+            ? {
+                id: undefined,
+                pin: Effect.fail(
+                  new ShardingError({
+                    command: commandName(commands[0]?.args[0]),
+                    shards: nodes.map((n) => n.name),
+                    message: "a transaction on a sharded client must start with a command that names a key"
+                  })
+                )
+              }
+            : { id: node.name, pin: node.pin }
+        )
     })
   })
+
+/**
+ * The names and placement of a sharded client's shards, checked before anything connects: `placement` must be
+ * `"fxredis"` or `"txredisapi"`, names unique and not empty.
+ */
+const shardLayout = (
+  options: RedisOptions,
+  resolved: ReadonlyArray<{ readonly endpoint: Endpoint }>
+): Effect.Effect<RedisSharded.Options, EndpointError | RedisConfigError> => {
+  // `placement` is read structurally until RedisOptions declares it
+  const placement: unknown = (options as { readonly placement?: unknown }).placement
+  if (placement !== undefined && placement !== "fxredis" && placement !== "txredisapi") {
+    return Effect.fail(
+      new RedisConfigError({
+        option: "placement",
+        value: typeof placement === "string" ? placement : typeof placement,
+        message: 'placement must be "fxredis" (the default) or "txredisapi"'
+      })
+    )
+  }
+  const entries = (options.endpoints ?? []) as ReadonlyArray<string | Endpoint | RedisSharded.NamedEndpoint>
+  return Effect.map(
+    RedisSharded.shardNames(
+      entries,
+      resolved.map((r) => r.endpoint),
+      placement
+    ),
+    (names) => ({ names, placement })
+  )
+}
 
 /**
  * The options of the seed's (txredisapi's) constructors.
@@ -428,17 +458,23 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
   static readonly make = (
     options: RedisOptions = {},
     mode: { readonly lazy?: boolean | undefined } = {}
-  ): Effect.Effect<RedisShape, ConnectionError | EndpointError, Scope.Scope> => make(options, mode.lazy ?? false)
+  ): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
+    make(options, mode.lazy ?? false)
 
-  /** Connects while the layer is built; fails with `ConnectionError` (or `EndpointError` for a bad option). */
-  static readonly layer = (options: RedisOptions = {}): Layer.Layer<Redis, ConnectionError | EndpointError> =>
-    Layer.effect(Redis, make(options, false))
+  /**
+   * Connects while the layer is built; fails with `ConnectionError`, or for a bad option with `EndpointError` (the
+   * endpoint or URL) or `RedisConfigError` (any other option).
+   */
+  static readonly layer = (
+    options: RedisOptions = {}
+  ): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError> => Layer.effect(Redis, make(options, false))
 
   /**
    * Builds at once and connects in the background, reconnecting for ever (what an HTTP service wants at start-up):
-   * commands wait offline until connected, up to `commandTimeout`. Fails only for a bad option.
+   * commands wait offline until connected, up to `commandTimeout`. Fails only for a bad option (`EndpointError` or
+   * `RedisConfigError`).
    */
-  static readonly layerLazy = (options: RedisOptions = {}): Layer.Layer<Redis, EndpointError> =>
+  static readonly layerLazy = (options: RedisOptions = {}): Layer.Layer<Redis, EndpointError | RedisConfigError> =>
     Layer.effect(
       Redis,
       make(options, true).pipe(
@@ -447,13 +483,15 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
     )
 
   /**
-   * Reads the options from `Config`: `REDIS_URL` (default `redis://localhost:6379`), `REDIS_PASSWORD` (redacted),
-   * `REDIS_DATABASE`, `REDIS_POOL_SIZE`, `REDIS_COMMAND_TIMEOUT`, `REDIS_CONNECT_TIMEOUT`; lazy unless `lazy: false`.
+   * Reads the options from `Config` (by default `redisOptionsConfig`): `REDIS_URL` (default
+   * `redis://localhost:6379`), `REDIS_PASSWORD` (redacted), `REDIS_DATABASE`, `REDIS_POOL_SIZE`,
+   * `REDIS_COMMAND_TIMEOUT` and `REDIS_CONNECT_TIMEOUT` (a bare number is milliseconds, or a duration such as
+   * `"2 seconds"`, or `"infinity"`); lazy unless `lazy: false`.
    */
   static readonly layerConfig = (
-    config: Config.Config<RedisOptions> = defaultConfig,
+    config: Config.Config<RedisOptions> = redisOptionsConfig,
     options: { readonly lazy?: boolean | undefined } = {}
-  ): Layer.Layer<Redis, ConnectionError | EndpointError | Config.ConfigError> =>
+  ): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError | Config.ConfigError> =>
     Layer.effect(
       Redis,
       Effect.gen(function* () {
@@ -471,54 +509,67 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
   static readonly lazyConnection = (options: TcpSeed = {}) => Redis.layerLazy(seedTcp(options))
   /** txredisapi's `UnixConnectionPool(path, dbid, poolsize=10, reconnect)` */
   static readonly unixConnectionPool = (options: UnixSeed & PoolSeed = {}) =>
-    Redis.layer(seedUnix(options, options.poolsize ?? 10))
+    Redis.layer(seedUnix(options, options?.poolsize ?? 10))
   /** txredisapi's `ConnectionPool(host, port, dbid, poolsize=10, reconnect)` */
   static readonly connectionPool = (options: TcpSeed & PoolSeed = {}) =>
-    Redis.layer(seedTcp(options, options.poolsize ?? 10))
+    Redis.layer(seedTcp(options, options?.poolsize ?? 10))
   /** txredisapi's `lazyUnixConnectionPool` */
   static readonly lazyUnixConnectionPool = (options: UnixSeed & PoolSeed = {}) =>
-    Redis.layerLazy(seedUnix(options, options.poolsize ?? 10))
+    Redis.layerLazy(seedUnix(options, options?.poolsize ?? 10))
   /** txredisapi's `lazyConnectionPool` */
   static readonly lazyConnectionPool = (options: TcpSeed & PoolSeed = {}) =>
-    Redis.layerLazy(seedTcp(options, options.poolsize ?? 10))
+    Redis.layerLazy(seedTcp(options, options?.poolsize ?? 10))
 
   /** txredisapi's `ShardedUnixConnection(paths, dbid, reconnect)`: a shard per socket, keys by consistent hash */
   static readonly shardedUnixConnection = (options: SeedOptions & { readonly paths: ReadonlyArray<string> }) =>
-    Redis.layer(sharded(options.paths.map(unixEndpoint), options))
+    Redis.layer(sharded(listOf(options?.paths, unixEndpoint), options))
   /** txredisapi's `ShardedUnixConnectionPool(paths, dbid, poolsize=10, reconnect)` */
   static readonly shardedUnixConnectionPool = (
     options: SeedOptions & { readonly paths: ReadonlyArray<string>; readonly poolsize?: number | undefined }
-  ) => Redis.layer(sharded(options.paths.map(unixEndpoint), options, options.poolsize ?? 10))
+  ) => Redis.layer(sharded(listOf(options?.paths, unixEndpoint), options, options?.poolsize ?? 10))
   /** txredisapi's `ShardedConnection(hosts=["host:port", …], dbid, reconnect)` */
   static readonly shardedConnection = (options: SeedOptions & { readonly hosts: ReadonlyArray<string> }) =>
-    Redis.layer(sharded(options.hosts.map(tcpEndpoint), options))
+    Redis.layer(sharded(listOf(options?.hosts, tcpEndpoint), options))
   /** txredisapi's `ShardedConnectionPool(hosts, dbid, poolsize=10, reconnect)` */
   static readonly shardedConnectionPool = (
     options: SeedOptions & { readonly hosts: ReadonlyArray<string>; readonly poolsize?: number | undefined }
-  ) => Redis.layer(sharded(options.hosts.map(tcpEndpoint), options, options.poolsize ?? 10))
+  ) => Redis.layer(sharded(listOf(options?.hosts, tcpEndpoint), options, options?.poolsize ?? 10))
   /** txredisapi's `lazyShardedUnixConnection` */
   static readonly lazyShardedUnixConnection = (options: SeedOptions & { readonly paths: ReadonlyArray<string> }) =>
-    Redis.layerLazy(sharded(options.paths.map(unixEndpoint), options))
+    Redis.layerLazy(sharded(listOf(options?.paths, unixEndpoint), options))
   /** txredisapi's `lazyShardedUnixConnectionPool` */
   static readonly lazyShardedUnixConnectionPool = (
     options: SeedOptions & { readonly paths: ReadonlyArray<string>; readonly poolsize?: number | undefined }
-  ) => Redis.layerLazy(sharded(options.paths.map(unixEndpoint), options, options.poolsize ?? 10))
+  ) => Redis.layerLazy(sharded(listOf(options?.paths, unixEndpoint), options, options?.poolsize ?? 10))
   /** txredisapi's `lazyShardedConnection` */
   static readonly lazyShardedConnection = (options: SeedOptions & { readonly hosts: ReadonlyArray<string> }) =>
-    Redis.layerLazy(sharded(options.hosts.map(tcpEndpoint), options))
+    Redis.layerLazy(sharded(listOf(options?.hosts, tcpEndpoint), options))
   /** txredisapi's `lazyShardedConnectionPool` */
   static readonly lazyShardedConnectionPool = (
     options: SeedOptions & { readonly hosts: ReadonlyArray<string>; readonly poolsize?: number | undefined }
-  ) => Redis.layerLazy(sharded(options.hosts.map(tcpEndpoint), options, options.poolsize ?? 10))
+  ) => Redis.layerLazy(sharded(listOf(options?.hosts, tcpEndpoint), options, options?.poolsize ?? 10))
 }
 
 type UnixSeed = SeedOptions & { readonly path?: string | undefined }
 type TcpSeed = SeedOptions & { readonly host?: string | undefined; readonly port?: number | undefined }
 type PoolSeed = { readonly poolsize?: number | undefined }
-const seedUnix = (options: UnixSeed, poolSize?: number) =>
-  seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options, poolSize)
-const seedTcp = (options: TcpSeed, poolSize?: number) =>
-  seed({ _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 }, options, poolSize)
+const seedUnix = (given: UnixSeed | null, poolSize?: number) => {
+  const options = given ?? {}
+  return seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options, poolSize)
+}
+const seedTcp = (given: TcpSeed | null, poolSize?: number) => {
+  const options = given ?? {}
+  return seed({ _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 }, options, poolSize)
+}
+
+/**
+ * The endpoints of a seed's `paths` or `hosts`. Whatever a JavaScript caller passed that is not a list of strings is
+ * handed on as it is, so that resolving the options fails with a typed `EndpointError` (never a throw here).
+ */
+const listOf = (list: unknown, endpoint: (s: string) => Endpoint): ReadonlyArray<Endpoint> =>
+  (Array.isArray(list)
+    ? list.map((item: unknown) => (typeof item === "string" ? endpoint(item) : item))
+    : (list ?? null)) as ReadonlyArray<Endpoint>
 
 const unixEndpoint = (path: string): Endpoint => ({ _tag: "Unix", path })
 /** "host:port" (or "host", port 6379); a bad port is caught when the options are resolved */
@@ -529,27 +580,20 @@ const tcpEndpoint = (hostPort: string): Endpoint => {
     : { _tag: "Tcp", host: hostPort.slice(0, at).replace(/^\[(.*)\]$/, "$1"), port: Number(hostPort.slice(at + 1)) }
 }
 
-const sharded = (endpoints: ReadonlyArray<Endpoint>, options: SeedOptions, poolSize?: number): RedisOptions => ({
-  endpoints,
+const sharded = (endpoints: ReadonlyArray<Endpoint>, given: SeedOptions | undefined, poolSize?: number) =>
+  seedOptions({ endpoints }, given ?? {}, poolSize)
+
+const seed = (endpoint: Endpoint, options: SeedOptions, poolSize?: number) =>
+  seedOptions({ endpoint }, options, poolSize)
+
+const seedOptions = (
+  where: Pick<RedisOptions, "endpoint" | "endpoints">,
+  options: SeedOptions,
+  poolSize?: number
+): RedisOptions => ({
+  ...where,
   database: options.dbid ?? 0,
   reconnect: options.reconnect ?? true,
   password: options.password,
   poolSize
-})
-
-const seed = (endpoint: Endpoint, options: SeedOptions, poolSize?: number): RedisOptions => ({
-  endpoint,
-  database: options.dbid ?? 0,
-  reconnect: options.reconnect ?? true,
-  password: options.password,
-  poolSize
-})
-
-const defaultConfig: Config.Config<RedisOptions> = Config.all({
-  endpoint: Config.String("REDIS_URL").pipe(Config.withDefault("redis://localhost:6379")),
-  password: Config.Redacted("REDIS_PASSWORD").pipe(Config.option, Config.map(Option.getOrUndefined)),
-  database: Config.Int("REDIS_DATABASE").pipe(Config.option, Config.map(Option.getOrUndefined)),
-  poolSize: Config.Int("REDIS_POOL_SIZE").pipe(Config.option, Config.map(Option.getOrUndefined)),
-  commandTimeout: Config.Duration("REDIS_COMMAND_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined)),
-  connectTimeout: Config.Duration("REDIS_CONNECT_TIMEOUT").pipe(Config.option, Config.map(Option.getOrUndefined))
 })

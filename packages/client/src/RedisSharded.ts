@@ -1,22 +1,31 @@
 /**
  * Client-side sharding over several independent Redis servers (txredisapi's `ShardedConnection`): each key is
- * routed by a consistent hash ring (MurmurHash3, 160 points per shard) of its hash tag.
+ * placed on a shard by a consistent hash ring of its hash tag, and each command is routed by the keys Redis
+ * declares for it (the command catalogue's key specs, the table of `COMMAND INFO`).
  *
- * - Single-key commands go to the key's shard.
+ * - A command whose keys all live on one shard goes to that shard (`ZUNIONSTORE dest 2 a b`, `BITOP AND dest a b`,
+ *   `XGROUP CREATE stream g $`, `LMPOP 2 a b LEFT`, `WATCH a b`… by all their keys).
  * - MGET, MSET, DEL, UNLINK, EXISTS and TOUCH are split per shard, sent concurrently and reassembled in the
  *   caller's order (counts summed). A split command is not atomic across shards: if one shard fails, the command
  *   fails with that error although the other shards may have applied their part.
- * - Commands whose keys must live together (RENAME, SMOVE, S…STORE, BLMOVE, EVAL with keys, MSETNX, a
- *   transaction) run when all their keys hash to one shard; otherwise they fail with `ShardingError` before
- *   anything is sent. Use hash tags (`{user:1}:name`, `{user:1}:email`) to keep related keys together.
- * - PING, DBSIZE (summed), FLUSHDB, FLUSHALL, KEYS (merged) and SCRIPT go to every shard; SCAN is one merged
- *   Stream (`redis.scan()`); other keyless commands (INFO, TIME, SELECT, CLIENT…) fail with `ShardingError`.
+ * - Any other command whose keys live on different shards (RENAME, SMOVE, ZUNIONSTORE, EVAL, a transaction…)
+ *   fails with `ShardingError` before anything is sent. Use hash tags (`{user:1}:name`, `{user:1}:email`) to keep
+ *   related keys together.
+ * - PING, DBSIZE (summed), FLUSHDB, FLUSHALL, KEYS (merged) and SCRIPT LOAD/EXISTS/FLUSH go to every shard; SCAN is
+ *   one merged Stream (`redis.scan()`); other commands without a key (INFO, TIME, SELECT, CLIENT…, EVAL with no
+ *   key) fail with `ShardingError`, and so does a command the catalogue does not know (a module's): it is never
+ *   guessed.
+ * - Shards have names, and the ring hashes names, not addresses: by default `shard-0`, `shard-1`… by position in
+ *   `endpoints`, so spelling a host differently or reaching a server over UNIX instead of TCP places every key the
+ *   same. Name them (`{ name, endpoint }`) to reorder, remove or replace servers freely.
+ * - `placement: "txredisapi"` places keys exactly as txredisapi's `HashRing` does, for data written by it.
  * - A shard that is down fails only the commands routed to it; the ring never moves keys to another shard (that
  *   would split the data), so its keys fail (typed) until it is back.
  *
  * @since 0.1.0
  */
 import type { CommandArg, RespValue } from "@fxredis/protocol"
+import { type Endpoint, EndpointError } from "@fxredis/transport"
 import { Effect } from "effect"
 import * as C from "./Command.ts"
 import { hashTag, routing } from "./internal/keys.ts"
@@ -26,6 +35,81 @@ import { type RedisError, ShardingError } from "./RedisErrors.ts"
 
 /** What routing needs of a server. */
 type Routable = Pick<Node, "name" | "run">
+
+/**
+ * How keys are placed on shards.
+ *
+ * - `"fxredis"` (the default): a ring of 160 points per shard placed by MurmurHash3 of the shard's name; a key is
+ *   hashed by its Redis hash tag (the text in the first non-empty `{…}`).
+ * - `"txredisapi"`: byte for byte txredisapi's `HashRing` — 160 points per shard at CRC-32 of `"<name>:<i>"`, a key
+ *   hashed by CRC-32 of its UTF-8 bytes, or of txredisapi's tag: the text between the last `{` that is not the
+ *   first character and the last `}` after it, on the key's first line (`user{1}:name` → `1`; `{user:1}:name` is
+ *   hashed whole). Shard names default to what txredisapi hashed: `host:port` as written, or the socket path.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ *
+ * // the data a txredisapi ShardedConnection(["cache-a:6379", "cache-b:6379"]) wrote is found where it is
+ * const RedisLive = Redis.layer({
+ *   endpoints: ["redis://cache-a:6379", "redis://cache-b:6379"],
+ *   placement: "txredisapi"
+ * })
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type Placement = "fxredis" | "txredisapi"
+
+/**
+ * A shard with a name of its own: the ring hashes the name, so the server behind it can move (another host, UNIX
+ * instead of TCP) without moving any key, and shards can be listed in any order.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ *
+ * const RedisLive = Redis.layer({
+ *   endpoints: [
+ *     { name: "users", endpoint: "redis://10.0.0.5:6379" },
+ *     { name: "sessions", endpoint: "unix:///var/run/redis/sessions.sock" }
+ *   ]
+ * })
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface NamedEndpoint {
+  readonly name: string
+  readonly endpoint: string | Endpoint
+}
+
+/**
+ * How a sharded client is set up: the shards' names (in the order of its servers) and the placement.
+ *
+ * @example
+ * ```ts
+ * import { RedisSharded } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const servers = ["10.0.0.5:6379", "10.0.0.6:6379"].map((name) => ({ name, run: () => Effect.void }))
+ * const ring = RedisSharded.make(servers, { names: ["users", "sessions"] })
+ * ```
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface Options {
+  /** one per server, unique; default `shard-0`, `shard-1`… (`"txredisapi"`: the servers' own names) */
+  readonly names?: ReadonlyArray<string> | undefined
+  readonly placement?: Placement | undefined
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// fxredis' ring
+// ---------------------------------------------------------------------------------------------------------------
 
 /** MurmurHash3 (x86, 32-bit) of a string's UTF-16 code units: fast and well mixed. */
 const murmur3 = (key: string, seed = 0): number => {
@@ -57,7 +141,7 @@ const murmur3 = (key: string, seed = 0): number => {
   return h >>> 0
 }
 
-/** virtual points per shard on the ring */
+/** virtual points per shard on the ring (txredisapi's `replicas` too) */
 const POINTS = 160
 
 /**
@@ -65,13 +149,15 @@ const POINTS = 160
  * first point at or after its own hash. Effect's `HashRing` hashes with a djb2-style function that clusters short,
  * similar names (we measured 2% of 100,000 keys on one of three shards), so the ring is ours.
  */
-const ring = <N extends Routable>(nodes: ReadonlyArray<N>) => {
+const fxredisRing = <N>(nodes: ReadonlyArray<N>, names: ReadonlyArray<string>): ((key: CommandArg) => N) => {
   const points: Array<{ readonly hash: number; readonly node: N }> = []
-  for (const node of nodes) for (let i = 0; i < POINTS; i++) points.push({ hash: murmur3(`${node.name}#${i}`), node })
+  nodes.forEach((node, n) => {
+    for (let i = 0; i < POINTS; i++) points.push({ hash: murmur3(`${names[n]}#${i}`), node })
+  })
   points.sort((a, b) => a.hash - b.hash)
   const hashes = Uint32Array.from(points.map((p) => p.hash))
-  return (input: string): N => {
-    const h = murmur3(input)
+  return (key) => {
+    const h = murmur3(hashTag(key))
     let lo = 0
     let hi = hashes.length
     while (lo < hi) {
@@ -82,6 +168,168 @@ const ring = <N extends Routable>(nodes: ReadonlyArray<N>) => {
     return points[lo === hashes.length ? 0 : lo].node
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// txredisapi's ring, reimplemented from its description (see `Placement`)
+// ---------------------------------------------------------------------------------------------------------------
+
+const CRC32_TABLE = (() => {
+  const table = new Int32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    table[n] = c
+  }
+  return table
+})()
+
+/** zlib's CRC-32 of `bytes[start, end)`, as a signed 32-bit integer (what Python 2's `zlib.crc32` returns) */
+const crc32 = (bytes: Uint8Array, start = 0, end = bytes.length): number => {
+  let c = -1
+  for (let i = start; i < end; i++) c = CRC32_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8)
+  return ~c
+}
+
+const encoder = new TextEncoder()
+const bytesOf = (key: CommandArg): Uint8Array =>
+  key instanceof Uint8Array ? key : encoder.encode(typeof key === "string" ? key : String(key))
+
+/**
+ * CRC-32 of the part of a key txredisapi hashes: it matches `.+\{(.*)\}.*` from the start of the key, where `.` is
+ * any byte but a newline — so, on the first line, the last `{` after at least one byte that has a `}` after it,
+ * up to the last `}`; the whole key when there is none. An empty tag is hashed as the empty string.
+ */
+const txredisapiHash = (key: CommandArg): number => {
+  const bytes = bytesOf(key)
+  let line = bytes.indexOf(10)
+  if (line < 0) line = bytes.length
+  const close = line < 2 ? -1 : bytes.lastIndexOf(125, line - 1)
+  if (close > 1) {
+    const open = bytes.lastIndexOf(123, close - 1)
+    if (open >= 1) return crc32(bytes, open + 1, close)
+  }
+  return crc32(bytes)
+}
+
+/**
+ * txredisapi's `HashRing`: point `i` of a node at CRC-32 of `"<name>:<i>"`; a key goes to the first point strictly
+ * after its hash (Python's `bisect`), and past the last point to the last point (not around the ring); when two
+ * points collide the node added later owns both.
+ */
+const txredisapiRing = <N>(nodes: ReadonlyArray<N>, names: ReadonlyArray<string>): ((key: CommandArg) => N) => {
+  const owners = new Map<number, N>()
+  const all: Array<number> = []
+  nodes.forEach((node, n) => {
+    for (let i = 0; i < POINTS; i++) {
+      const point = crc32(encoder.encode(`${names[n]}:${i}`))
+      owners.set(point, node)
+      all.push(point)
+    }
+  })
+  const points = Int32Array.from(all).sort()
+  const byIndex = Array.from(points, (p) => owners.get(p) as N)
+  return (key) => {
+    const h = txredisapiHash(key)
+    let lo = 0
+    let hi = points.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (points[mid] <= h) lo = mid + 1
+      else hi = mid
+    }
+    return byIndex[Math.min(lo, points.length - 1)]
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shard names
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The name txredisapi hashed for a server: `host:port` as written (`ShardedConnection(["localhost:6379"])`), or the
+ * socket path (`ShardedUnixConnection(["/tmp/redis.sock"])`).
+ *
+ * @example
+ * ```ts
+ * import { RedisSharded } from "@fxredis/client"
+ *
+ * RedisSharded.txredisapiName({ _tag: "Tcp", host: "localhost", port: 6379 }) // "localhost:6379"
+ * RedisSharded.txredisapiName({ _tag: "Unix", path: "/tmp/redis.sock" }) // "/tmp/redis.sock"
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const txredisapiName = (endpoint: Endpoint): string =>
+  endpoint._tag === "Unix" ? endpoint.path : `${endpoint.host}:${endpoint.port}`
+
+/**
+ * Whether an entry of `endpoints` names its shard.
+ *
+ * @example
+ * ```ts
+ * import { RedisSharded } from "@fxredis/client"
+ *
+ * RedisSharded.isNamed({ name: "users", endpoint: "redis://10.0.0.5:6379" }) // true
+ * RedisSharded.isNamed("redis://10.0.0.5:6379") // false
+ * ```
+ *
+ * @category guards
+ * @since 0.1.0
+ */
+export const isNamed = (entry: string | Endpoint | NamedEndpoint): entry is NamedEndpoint =>
+  typeof entry === "object" && entry !== null && "endpoint" in entry && "name" in entry
+
+/**
+ * The names of the shards of `endpoints` (resolved to `servers`, in the same order): each entry's own name, else
+ * `shard-<position>` (`"txredisapi"`: `txredisapiName` of the server). Fails with `EndpointError` on an empty or
+ * repeated name.
+ *
+ * @example
+ * ```ts
+ * import { RedisSharded } from "@fxredis/client"
+ *
+ * const names = RedisSharded.shardNames(
+ *   ["redis://a:6379", { name: "b", endpoint: "redis://b:6379" }],
+ *   [{ _tag: "Tcp", host: "a", port: 6379 }, { _tag: "Tcp", host: "b", port: 6379 }],
+ *   "fxredis"
+ * ) // Effect succeeding with ["shard-0", "b"]
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const shardNames = (
+  endpoints: ReadonlyArray<string | Endpoint | NamedEndpoint>,
+  servers: ReadonlyArray<Endpoint>,
+  placement: Placement = "fxredis"
+): Effect.Effect<ReadonlyArray<string>, EndpointError> => {
+  const names = endpoints.map((entry, i) =>
+    isNamed(entry) ? entry.name : placement === "txredisapi" ? txredisapiName(servers[i]) : `shard-${i}`
+  )
+  const seen = new Set<string>()
+  for (const [i, name] of names.entries()) {
+    if (typeof name !== "string" || name === "") {
+      return Effect.fail(
+        new EndpointError({ input: `endpoints[${i}].name`, message: "a shard's name must not be empty" })
+      )
+    }
+    if (seen.has(name)) {
+      return Effect.fail(
+        new EndpointError({
+          input: `endpoints[${i}].name=${name}`,
+          message: `two shards are named "${name}": each shard needs a name of its own`
+        })
+      )
+    }
+    seen.add(name)
+  }
+  return Effect.succeed(names)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Routing
+// ---------------------------------------------------------------------------------------------------------------
 
 /**
  * The routing table of a sharded client.
@@ -101,9 +349,18 @@ const ring = <N extends Routable>(nodes: ReadonlyArray<N>) => {
  */
 export interface Sharded<N extends Routable = Node> {
   readonly nodes: ReadonlyArray<N>
+  /** the shards' names, in the order of `nodes` (what the ring hashes) */
+  readonly names: ReadonlyArray<string>
+  readonly placement: Placement
   /** the node a key lives on (by its hash tag) */
   readonly nodeOf: (key: CommandArg) => N
   readonly run: (command: C.Command<unknown>) => Effect.Effect<unknown, RedisError>
+  /**
+   * The one node that can run these commands together (a transaction): the owner of all their keys; `undefined`
+   * when none names a key (an empty list, PING). Fails with `ShardingError` when the keys span shards, or a
+   * command cannot be routed or would need every shard.
+   */
+  readonly select: (commands: ReadonlyArray<C.Command<unknown>>) => Effect.Effect<N | undefined, ShardingError>
 }
 
 const refuse = (args: ReadonlyArray<CommandArg>, shards: ReadonlyArray<string>, message: string) =>
@@ -112,8 +369,17 @@ const refuse = (args: ReadonlyArray<CommandArg>, shards: ReadonlyArray<string>, 
 const sumOf = (values: ReadonlyArray<RespValue>): number =>
   values.reduce<number>((n, v) => n + (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : 0), 0)
 
+/** element-wise: 1 where every reply has 1 */
+const allOf = (values: ReadonlyArray<RespValue>): RespValue => {
+  const arrays = values.filter(Array.isArray) as ReadonlyArray<ReadonlyArray<RespValue>>
+  if (arrays.length === 0) return values[0]
+  return arrays[0].map((_, i) => (arrays.every((a) => a[i] === 1 || a[i] === 1n) ? 1 : 0))
+}
+
+const spread = "its keys live on different shards (use a hash tag such as {user:1} to keep them together)"
+
 /**
- * Routes commands over `nodes`.
+ * Routes commands over `nodes`, placing keys by the shards' names (default `shard-0`, `shard-1`…: by position).
  *
  * @example
  * ```ts
@@ -128,10 +394,11 @@ const sumOf = (values: ReadonlyArray<RespValue>): number =>
  * @category constructors
  * @since 0.1.0
  */
-export const make = <N extends Routable>(nodes: ReadonlyArray<N>): Sharded<N> => {
-  const lookup = ring(nodes)
-  const nodeOf = (key: CommandArg): N => lookup(hashTag(key))
-  const names = nodes.map((n) => n.name)
+export const make = <N extends Routable>(nodes: ReadonlyArray<N>, options: Options = {}): Sharded<N> => {
+  const placement = options.placement ?? "fxredis"
+  const names = options.names ?? nodes.map((node, i) => (placement === "txredisapi" ? node.name : `shard-${i}`))
+  const nodeOf = placement === "txredisapi" ? txredisapiRing(nodes, names) : fxredisRing(nodes, names)
+  const servers = nodes.map((n) => n.name)
 
   const raw = (args: ReadonlyArray<CommandArg>) => C.make(args, C.raw)
 
@@ -142,13 +409,8 @@ export const make = <N extends Routable>(nodes: ReadonlyArray<N>): Sharded<N> =>
       case "Keys": {
         const node = nodeOf(args[route.indexes[0]])
         for (let i = 1; i < route.indexes.length; i++) {
-          const other = nodeOf(args[route.indexes[i]])
-          if (other !== node) {
-            return refuse(
-              args,
-              [...new Set(route.indexes.map((j) => nodeOf(args[j]).name))],
-              "its keys live on different shards (use a hash tag such as {user:1} to keep them together)"
-            )
+          if (nodeOf(args[route.indexes[i]]) !== node) {
+            return refuse(args, [...new Set(route.indexes.map((j) => nodeOf(args[j]).name))], spread)
           }
         }
         return node.run(command)
@@ -166,10 +428,7 @@ export const make = <N extends Routable>(nodes: ReadonlyArray<N>): Sharded<N> =>
           group.positions.push(position)
           for (let j = 0; j < step; j++) group.args.push(args[i + j])
         }
-        if (groups.size <= 1) {
-          const only = groups.keys().next()
-          return only.done ? nodes[0].run(command) : only.value.run(command)
-        }
+        if (groups.size === 1) return groups.keys().next().value!.run(command)
         const parts = [...groups]
         return Effect.forEach(parts, ([node, group]) => node.run(raw(group.args)), { concurrency: "unbounded" }).pipe(
           Effect.flatMap((replies) => {
@@ -203,13 +462,59 @@ export const make = <N extends Routable>(nodes: ReadonlyArray<N>): Sharded<N> =>
                   ? values.flatMap((v) => (Array.isArray(v) ? (v as ReadonlyArray<RespValue>) : []))
                   : route.combine === "ok"
                     ? "OK"
-                    : values[0]
+                    : route.combine === "all"
+                      ? allOf(values)
+                      : values[0]
             return command.transform(combined)
           })
         )
       case "Refused":
-        return refuse(args, names, "a sharded client cannot route this command: it has no key")
+        return refuse(args, servers, route.message)
     }
   }
-  return { nodes, nodeOf, run }
+
+  const select = (commands: ReadonlyArray<C.Command<unknown>>): Effect.Effect<N | undefined, ShardingError> => {
+    const owners = new Set<N>()
+    for (const command of commands) {
+      const args = command.args
+      const route = routing(args)
+      switch (route._tag) {
+        case "Keys":
+          for (const i of route.indexes) owners.add(nodeOf(args[i]))
+          break
+        case "Split":
+          for (let i = 1; i < args.length; i += route.step) owners.add(nodeOf(args[i]))
+          break
+        case "Broadcast":
+          // PING, SCRIPT LOAD: harmless on the transaction's shard; DBSIZE, KEYS, FLUSHDB would answer for one shard
+          if (route.combine !== "first") {
+            return refuse(
+              args,
+              servers,
+              "in a transaction it would reach one shard only, but it is meant for every shard"
+            )
+          }
+          break
+        case "Refused":
+          return refuse(args, servers, route.message)
+      }
+    }
+    if (owners.size > 1) {
+      return refuse(
+        commands[0]?.args ?? [],
+        [...owners].map((n) => n.name),
+        "a transaction runs on one shard: its keys live on different shards (use a hash tag such as {user:1})"
+      )
+    }
+    return Effect.succeed(owners.values().next().value)
+  }
+
+  return { nodes, names, placement, nodeOf, run, select }
 }
+
+/**
+ * How a sharded client routes a command line, from the command catalogue's key specs: its keys' positions, a split
+ * (MGET, MSET, DEL…), a broadcast (PING, DBSIZE…), or why it is refused before anything is sent. Exposed for
+ * inspection and tests; the client applies it to every command.
+ */
+export { routing } from "./internal/keys.ts"

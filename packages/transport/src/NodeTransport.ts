@@ -12,6 +12,9 @@ import { ConnectionError, fromNodeError } from "./ConnectionError.ts"
 import { type Endpoint, format } from "./Endpoint.ts"
 import { type ConnectOptions, type Link, type LinkHandlers, Transport } from "./Transport.ts"
 
+/** the longest delay `setTimeout` honours; a longer one overflows and fires after 1 ms */
+const maxTimerMillis = 2 ** 31 - 1
+
 const open = (endpoint: Endpoint, noDelay: boolean): Net.Socket => {
   switch (endpoint._tag) {
     case "Unix":
@@ -72,7 +75,9 @@ const link = (endpoint: Endpoint, socket: Net.Socket): Link => {
 }
 
 /**
- * Opens a link with `node:net` / `node:tls`.
+ * Opens a link with `node:net` / `node:tls`. `connectTimeout` (default 10 seconds) bounds the connect; one of
+ * 2^31-1 ms (about 24.8 days) or more, or `Duration.infinity`, means no timeout. Interrupting a pending connect
+ * destroys its socket at once.
  *
  * @example
  * ```ts
@@ -89,6 +94,8 @@ export const connect = (endpoint: Endpoint, options?: ConnectOptions) =>
   Effect.acquireRelease(
     Effect.callback<Link, ConnectionError>((resume) => {
       const timeout = Duration.toMillis(options?.connectTimeout ?? Duration.seconds(10))
+      // Node cannot arm a timer longer than 2^31-1 ms (it would fire after 1 ms): that long, or infinite, is no timer
+      const timed = timeout < maxTimerMillis
       const noDelay = options?.noDelay ?? true
       let socket: Net.Socket
       try {
@@ -100,7 +107,7 @@ export const connect = (endpoint: Endpoint, options?: ConnectOptions) =>
       let settled = false
       const settle = () => {
         settled = true
-        clearTimeout(timer)
+        if (timer !== undefined) clearTimeout(timer)
         socket.off("error", onError)
       }
       const onError = (error: unknown) => {
@@ -109,20 +116,22 @@ export const connect = (endpoint: Endpoint, options?: ConnectOptions) =>
         socket.destroy()
         resume(Exit.fail(fromNodeError(endpoint, error)))
       }
-      const timer = setTimeout(() => {
-        if (settled) return
-        settle()
-        socket.destroy()
-        resume(
-          Exit.fail(
-            new ConnectionError({
-              endpoint: format(endpoint),
-              reason: "Timeout",
-              message: `${format(endpoint)}: no connection within ${timeout} ms`
-            })
-          )
-        )
-      }, timeout)
+      const timer = !timed
+        ? undefined
+        : setTimeout(() => {
+            if (settled) return
+            settle()
+            socket.destroy()
+            resume(
+              Exit.fail(
+                new ConnectionError({
+                  endpoint: format(endpoint),
+                  reason: "Timeout",
+                  message: `${format(endpoint)}: no connection within ${timeout} ms`
+                })
+              )
+            )
+          }, timeout)
       socket.on("error", onError)
       socket.once(endpoint._tag === "Tls" ? "secureConnect" : "connect", () => {
         if (settled) return
@@ -140,7 +149,9 @@ export const connect = (endpoint: Endpoint, options?: ConnectOptions) =>
         socket.destroy()
       })
     }),
-    (l) => Effect.sync(() => l.close())
+    (l) => Effect.sync(() => l.close()),
+    // a pending connect can be interrupted (it destroys its socket), also one without a timeout
+    { interruptible: true }
   )
 
 /**

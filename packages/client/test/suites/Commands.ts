@@ -4,7 +4,7 @@
  */
 import { assert } from "@effect/vitest"
 import type { RedisShape } from "@fxredis/client"
-import { Effect, Option, Stream } from "effect"
+import { Duration, Effect, Option, Stream } from "effect"
 
 type Check = (redis: RedisShape, prefix: string) => Effect.Effect<void, unknown>
 
@@ -225,6 +225,52 @@ export const checks: Record<string, Check> = {
       assert.strictEqual(yield* redis.scriptLoad("return 1"), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db")
       const failed = yield* Effect.flip(redis.evalsha("0".repeat(40), [k], []))
       assert.strictEqual(failed._tag === "ReplyError" ? failed.code : failed._tag, "NOSCRIPT")
+    }),
+  "time to live and timeouts in Redis' units": (redis, p) =>
+    Effect.gen(function* () {
+      const k = `{${p}}:ttl`
+      const near = (actual: number, expected: number, slack: number) =>
+        assert.isTrue(actual <= expected && actual >= expected - slack, `${actual} is not ~${expected}`)
+      yield* redis.set(k, "v")
+      // a Duration is what it says; a bare number is the unit of the Redis command of the same name
+      assert.isTrue(yield* redis.expire(k, "60 seconds"))
+      near(yield* redis.ttl(k), 60, 2)
+      assert.isTrue(yield* redis.expire(k, 90)) // EXPIRE: seconds
+      near(yield* redis.ttl(k), 90, 2)
+      assert.isTrue(yield* redis.pexpire(k, 70_000)) // PEXPIRE: milliseconds
+      near(yield* redis.pttl(k), 70_000, 2_000)
+      assert.isTrue(yield* redis.pexpire(k, "2 minutes"))
+      near(yield* redis.ttl(k), 120, 2)
+      assert.isTrue(yield* redis.expire(k, { minutes: 3 }))
+      near(yield* redis.ttl(k), 180, 2)
+      // SET: `expire` as EX (seconds) for a number, `expireAt` as EXAT (Unix seconds) for a number, PXAT for a Date
+      assert.isTrue(yield* redis.set(k, "v", { expire: 60 }))
+      near(yield* redis.ttl(k), 60, 2)
+      assert.isTrue(yield* redis.set(k, "v", { expire: "45 seconds" }))
+      near(yield* redis.ttl(k), 45, 2)
+      assert.isTrue(yield* redis.set(k, "v", { expireAt: Math.floor(Date.now() / 1000) + 100 }))
+      near(yield* redis.ttl(k), 100, 3)
+      assert.isTrue(yield* redis.set(k, "v", { expireAt: new Date(Date.now() + 200_000) }))
+      near(yield* redis.ttl(k), 200, 3)
+      // what the server would reject is rejected as a typed error, never a throw, and deletes nothing
+      const nan = yield* Effect.flip(redis.expire(k, Number.NaN))
+      assert.include(["ReplyError", "InvalidCommandError"], nan._tag) // refused by the server or before sending
+      const bogus = yield* Effect.flip(redis.expire(k, "soon" as never))
+      assert.strictEqual(bogus._tag, "ReplyError")
+      const fraction = yield* Effect.flip(redis.expire(k, 1.5)) // EXPIRE takes whole seconds, as in Redis
+      assert.strictEqual(fraction._tag, "ReplyError")
+      assert.isTrue((yield* redis.ttl(k)) > 0)
+      // BLPOP's timeout: a number is seconds (as BLPOP's); XREAD's block: a number is milliseconds (as BLOCK's)
+      const [popWait, popped] = yield* Effect.timed(redis.blpop([`{${p}}:empty`], 0.3))
+      assert.deepStrictEqual(popped, Option.none())
+      assert.isTrue(Duration.toMillis(popWait) >= 250, `BLPOP 0.3 returned after ${Duration.format(popWait)}`)
+      const [moveWait] = yield* Effect.timed(redis.blmove(`{${p}}:empty`, `{${p}}:to`, "LEFT", "RIGHT", "200 millis"))
+      assert.isTrue(Duration.toMillis(moveWait) >= 150, `BLMOVE returned after ${Duration.format(moveWait)}`)
+      yield* redis.xadd(`{${p}}:stream`, { a: "1" })
+      const [readWait, read] = yield* Effect.timed(redis.xread([[`{${p}}:stream`, "$"]], { block: 200 }))
+      assert.deepStrictEqual(read, [])
+      const waited = Duration.toMillis(readWait)
+      assert.isTrue(waited >= 150 && waited < 5_000, `XREAD BLOCK 200 returned after ${waited} ms`)
     }),
   server: (redis, p) =>
     Effect.gen(function* () {

@@ -3,11 +3,10 @@
  *
  * @since 0.1.0
  */
-import { Duration as D, type Duration } from "effect"
+import type { Duration } from "effect"
 import * as C from "../../Command.ts"
 import type { Key } from "./Strings.ts"
-
-const ms = (d: Duration.Input) => Math.max(0, Math.round(D.toMillis(d)))
+import { ttlMillis } from "./units.ts"
 
 /** the number of keys removed @since 0.1.0 */
 export const del = (keys: ReadonlyArray<Key>) => C.make(["DEL", ...keys], C.number)
@@ -17,12 +16,25 @@ export const unlink = (keys: ReadonlyArray<Key>) => C.make(["UNLINK", ...keys], 
 export const exists = (keys: ReadonlyArray<Key>) => C.make(["EXISTS", ...keys], C.number)
 /** @since 0.1.0 */
 export const touch = (keys: ReadonlyArray<Key>) => C.make(["TOUCH", ...keys], C.number)
-/** sets a time to live (sent as `PEXPIRE` milliseconds); `false` when the key does not exist @since 0.1.0 */
-export const expire = (key: Key, ttl: Duration.Input) => C.make(["PEXPIRE", key, ms(ttl)], C.boolean)
-/** `EXPIRE key seconds` as the server has it @since 0.1.0 */
+/**
+ * Sets a time to live; `false` when the key does not exist. A bare number is **seconds**, as in Redis' `EXPIRE`
+ * (`expire(k, 60)` sends `EXPIRE k 60`; a fraction is rejected by the server, as there); a `Duration` or duration
+ * string is exact (`expire(k, "1.5 seconds")` sends `PEXPIRE k 1500`).
+ *
+ * @since 0.1.0
+ */
+export const expire = (key: Key, ttl: Duration.Input) =>
+  C.make(typeof ttl === "number" ? ["EXPIRE", key, ttl] : ["PEXPIRE", key, ttlMillis(ttl)], C.boolean)
+/** `EXPIRE key seconds` as the server has it (the same as `expire` with a number) @since 0.1.0 */
 export const expireSeconds = (key: Key, seconds: number) => C.make(["EXPIRE", key, seconds], C.boolean)
-/** @since 0.1.0 */
-export const pexpire = (key: Key, milliseconds: number) => C.make(["PEXPIRE", key, milliseconds], C.boolean)
+/**
+ * Sets a time to live in milliseconds, as Redis' `PEXPIRE`: a bare number is **milliseconds** (`pexpire(k, 1500)`);
+ * a `Duration` or duration string is exact.
+ *
+ * @since 0.1.0
+ */
+export const pexpire = (key: Key, ttl: Duration.Input) =>
+  C.make(["PEXPIRE", key, typeof ttl === "number" ? ttl : ttlMillis(ttl)], C.boolean)
 /** seconds to live; -1 without expiry, -2 when the key does not exist @since 0.1.0 */
 export const ttl = (key: Key) => C.make(["TTL", key], C.number)
 /** milliseconds to live; -1 without expiry, -2 when the key does not exist @since 0.1.0 */

@@ -1,14 +1,17 @@
 /**
  * List commands as descriptors (see `Command.ts`). `BLPOP`, `BRPOP` and `BLMOVE` are blocking: they run on a
  * connection of their own and have no command timeout (their own timeout argument bounds them; 0 waits for ever).
+ * Their timeout is a `Duration` (`"5 seconds"`; `"Infinity"` waits for ever) or, as in Redis, a number of
+ * **seconds** (`blpop(keys, 5)` waits 5 seconds, `0.5` half a second, `0` for ever).
  *
  * @since 0.1.0
  */
-import { Duration as D, type Duration } from "effect"
+import type { Duration } from "effect"
 import * as C from "../../Command.ts"
 import type { Key, Value } from "./Strings.ts"
+import { blockingTimeout } from "./units.ts"
 
-const seconds = (d: Duration.Input) => D.toMillis(d) / 1000
+const seconds = (timeout: Duration.Input) => blockingTimeout(timeout, "seconds")
 
 /** @since 0.1.0 */
 export type Side = "LEFT" | "RIGHT"
@@ -36,12 +39,16 @@ export const lset = (key: Key, index: number, value: Value) => C.make(["LSET", k
 /** @since 0.1.0 */
 export const lmove = (from: Key, to: Key, whereFrom: Side, whereTo: Side) =>
   C.make(["LMOVE", from, to, whereFrom, whereTo], C.optionString)
-/** waits up to `timeout` (0: for ever) for an element; `[key, value]` or none @since 0.1.0 */
+/**
+ * Waits up to `timeout` for an element; `[key, value]` or none. A number is seconds, as in Redis (0: for ever).
+ *
+ * @since 0.1.0
+ */
 export const blpop = (keys: ReadonlyArray<Key>, timeout: Duration.Input) =>
   C.blocking(["BLPOP", ...keys, seconds(timeout)], C.keyValue)
-/** @since 0.1.0 */
+/** as `blpop`, from the tail; a number `timeout` is seconds, as in Redis @since 0.1.0 */
 export const brpop = (keys: ReadonlyArray<Key>, timeout: Duration.Input) =>
   C.blocking(["BRPOP", ...keys, seconds(timeout)], C.keyValue)
-/** @since 0.1.0 */
+/** `LMOVE` that waits up to `timeout` (a number is seconds, as in Redis; 0: for ever) @since 0.1.0 */
 export const blmove = (from: Key, to: Key, whereFrom: Side, whereTo: Side, timeout: Duration.Input) =>
   C.blocking(["BLMOVE", from, to, whereFrom, whereTo, seconds(timeout)], C.optionString)

@@ -4,9 +4,10 @@
  * @since 0.1.0
  */
 import type { CommandArg } from "@fxredis/protocol"
-import { Duration as D, type Duration } from "effect"
+import type { Duration } from "effect"
 import * as C from "../../Command.ts"
 import type { Key, Value } from "./Strings.ts"
+import { blockingTimeout } from "./units.ts"
 
 /** appends an entry; its id (`"*"` by default: the server picks one) @since 0.1.0 */
 export const xadd = (
@@ -29,8 +30,9 @@ export const xrange = (key: Key, start = "-", end = "+", options?: { readonly co
 /** @since 0.1.0 */
 export const xlen = (key: Key) => C.make(["XLEN", key], C.number)
 /**
- * Reads entries after the given ids (`"$"`: only new ones). With `block`, waits that long (0: for ever) on a
- * connection of its own; an empty result means the wait ended with nothing.
+ * Reads entries after the given ids (`"$"`: only new ones). With `block`, waits that long on a connection of its
+ * own; an empty result means the wait ended with nothing. `block` is a `Duration` (`"5 seconds"`; `"Infinity"` for
+ * ever) or, as Redis' `BLOCK`, a number of **milliseconds** (`block: 100`; 0: for ever).
  *
  * @since 0.1.0
  */
@@ -40,7 +42,7 @@ export const xread = (
 ) => {
   const args: Array<CommandArg> = ["XREAD"]
   if (options?.count !== undefined) args.push("COUNT", options.count)
-  if (options?.block !== undefined) args.push("BLOCK", Math.round(D.toMillis(options.block)))
+  if (options?.block !== undefined) args.push("BLOCK", blockingTimeout(options.block, "millis"))
   args.push("STREAMS")
   for (const [k] of streams) args.push(k)
   for (const [, id] of streams) args.push(id)

@@ -5,8 +5,8 @@
  */
 import type { CommandArg } from "@fxredis/protocol"
 import type { Duration } from "effect"
-import { Duration as D } from "effect"
 import * as C from "../../Command.ts"
+import { ttlMillis } from "./units.ts"
 
 /** a key: text or bytes @category models @since 0.1.0 */
 export type Key = string | Uint8Array
@@ -14,16 +14,26 @@ export type Key = string | Uint8Array
 export type Value = string | number | Uint8Array
 
 /**
- * Options of `SET`.
+ * Options of `SET`. Bare numbers follow Redis: `expire: 60` is `EX 60` (seconds) and `expireAt: 1700000000` is
+ * `EXAT` (Unix seconds); a `Duration` or duration string is sent as `PX` milliseconds and a `Date` as `PXAT`.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ *
+ * const cache = Redis.use((redis) => redis.set("page:/", "<html>", { expire: "5 minutes" })) // PX 300000
+ * const session = Redis.use((redis) => redis.set("session:1", "u1", { expire: 3600, nx: true })) // EX 3600 NX
+ * const until = Redis.use((redis) => redis.set("promo", "on", { expireAt: new Date("2030-01-01") })) // PXAT …
+ * ```
  *
  * @category models
  * @since 0.1.0
  */
 export interface SetOptions {
-  /** expire after this long (sent as `PX` milliseconds) */
+  /** expire after this long: a `Duration` (sent as `PX` milliseconds) or a number of **seconds** (`EX`, as in Redis) */
   readonly expire?: Duration.Input | undefined
-  /** expire at this Unix time in milliseconds (`PXAT`) */
-  readonly expireAt?: number | undefined
+  /** expire at this time: a `Date` (sent as `PXAT` milliseconds) or a Unix time in **seconds** (`EXAT`, as in Redis) */
+  readonly expireAt?: Date | number | undefined
   /** only set if the key does not exist */
   readonly nx?: boolean | undefined
   /** only set if the key exists */
@@ -35,8 +45,15 @@ export interface SetOptions {
 const setArgs = (key: Key, value: Value, options: SetOptions | undefined): Array<CommandArg> => {
   const args: Array<CommandArg> = ["SET", key, value]
   if (options !== undefined) {
-    if (options.expire !== undefined) args.push("PX", Math.max(1, Math.round(D.toMillis(options.expire))))
-    if (options.expireAt !== undefined) args.push("PXAT", options.expireAt)
+    const { expire, expireAt } = options
+    if (expire !== undefined) {
+      if (typeof expire === "number") args.push("EX", expire)
+      else args.push("PX", ttlMillis(expire))
+    }
+    if (expireAt !== undefined) {
+      if (expireAt instanceof Date) args.push("PXAT", expireAt.getTime())
+      else args.push("EXAT", expireAt)
+    }
     if (options.nx) args.push("NX")
     if (options.xx) args.push("XX")
     if (options.keepTtl) args.push("KEEPTTL")
