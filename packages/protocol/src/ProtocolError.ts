@@ -26,4 +26,6 @@ export class ProtocolError extends Data.TaggedError("ProtocolError")<{
   readonly offset: number
   readonly expected: string
   readonly message: string
+  /** what was thrown, when the decoder failed unexpectedly rather than on malformed input */
+  readonly cause?: unknown
 }> {}

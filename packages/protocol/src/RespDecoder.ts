@@ -2,17 +2,25 @@
  * An incremental RESP2/RESP3 decoder: feed it chunks split at any byte, and it calls back once per complete
  * top-level reply, in order, keeping the partial rest.
  *
- * - It never throws and never allocates up front from a declared length: aggregates grow as their elements arrive;
- *   a bulk string waits until its bytes are all there, collecting chunks and joining them once.
+ * - It never throws (it runs inside a socket's `'data'` handler, where a throw would take the process down) and never
+ *   allocates up front from a declared length: aggregates grow as their elements arrive; a bulk string under 16 KiB
+ *   waits until its bytes are all there, a longer one is taken piece by piece as chunks arrive (decoded as it
+ *   comes in text mode, joined once in binary mode).
+ * - Every declared length is capped (`maxBulkLength`, `maxAggregateLength`, `maxLineLength`, `maxDepth`); a
+ *   header over a cap is a `ProtocolError`. A partial reply is never reported complete (`pending` > 0 until it is).
  * - Aggregates are parsed with an explicit stack, so a reply split across many chunks resumes where it stopped
  *   (no re-parsing from the start).
  * - Bulk strings decode as UTF-8 strings, or in binary mode as `Uint8Array` views of the received chunk (no copy
- *   unless the string spans chunks).
+ *   unless the string spans chunks). A text bulk too long for a JavaScript string (`maxStringLength`) comes as
+ *   bytes, so only the command that asked for it fails, and the stream stays aligned.
  * - Malformed input yields a `ProtocolError` naming the absolute offset and what was expected; from then on the
  *   decoder returns that error for every chunk until `reset()`.
+ * - It works on Node's `Buffer` (also provided by Bun and Deno), not on bare `Uint8Array`s: `Buffer`'s native
+ *   slicing and UTF-8 decoding are where its speed comes from. It is not a browser-portable decoder.
  *
  * @since 0.1.0
  */
+import { constants } from "node:buffer"
 import { Result } from "effect"
 import { ProtocolError } from "./ProtocolError.ts"
 import { Attributed, ErrorReply, Push, RespMap, RespSet, type RespValue, VerbatimString } from "./RespValue.ts"
@@ -35,9 +43,27 @@ export interface RespDecoderOptions {
   readonly maxBulkLength?: number | undefined
   /** the deepest nesting of aggregates accepted; default 128 */
   readonly maxDepth?: number | undefined
-  /** the longest line (simple string, error, number) accepted; default 1 MiB */
+  /** the longest line (simple string, error, number) accepted; default 1 MiB (at most `maxStringLength`) */
   readonly maxLineLength?: number | undefined
+  /**
+   * the largest declared aggregate length accepted (elements of an array, set or push; pairs of a map or
+   * attribute); default 2^31 - 1, the multibulk length Redis itself accepts. A longer header is a `ProtocolError`.
+   */
+  readonly maxAggregateLength?: number | undefined
+  /**
+   * the longest bulk string, in bytes, decoded as a JavaScript string in text mode; a longer one comes as a
+   * `Uint8Array` (as in binary mode), because it may not fit in a string. Default: the engine's limit,
+   * `buffer.constants.MAX_STRING_LENGTH` (2^29 - 24 in V8). A UTF-8 text of n bytes has at most n UTF-16 units,
+   * so a bulk within this limit always fits.
+   */
+  readonly maxStringLength?: number | undefined
 }
+
+/** the longest string the engine can make (V8: 2^29 - 24 UTF-16 units) */
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH
+
+/** Redis' own cap on a multibulk length (`INT_MAX`) */
+const MAX_AGGREGATE_LENGTH = 2 ** 31 - 1
 
 /** bulk strings at least this long are streamed across chunks rather than joined */
 const STREAM_BULK = 16 * 1024
@@ -64,18 +90,41 @@ const INCOMPLETE = -1
 /** Returned by the element parser on malformed input (see `error`). */
 const MALFORMED = -2
 
-/** UTF-8 text of [start, end): short ASCII runs without a native call (most replies are short) */
-const text = (buf: Buffer, start: number, end: number): string => {
-  const n = end - start
-  if (n === 2 && buf[start] === 79 && buf[start + 1] === 75) return "OK"
-  if (n > 24) return buf.toString("utf8", start, end)
-  let out = ""
-  for (let i = start; i < end; i++) {
-    const c = buf[i]
-    if (c > 127) return buf.toString("utf8", start, end)
-    out += String.fromCharCode(c)
+const fromCharCode = String.fromCharCode
+
+/**
+ * UTF-8 text of [s, e). Short ASCII runs (most replies are short) become one string in one call, without a native
+ * decode: an explicit `String.fromCharCode(a, b, …)` per length is several times faster there than `toString` (or
+ * than appending one character at a time, which makes a string per character).
+ */
+const text = (b: Buffer, s: number, e: number): string => {
+  const n = e - s
+  if (n > 16) return b.toString("utf8", s, e)
+  let or = 0
+  for (let i = s; i < e; i++) or |= b[i]
+  if (or > 127) return b.toString("utf8", s, e)
+  const f = fromCharCode
+  // biome-ignore format: one line per length
+  switch (n) {
+    case 0: return ""
+    case 1: return f(b[s])
+    case 2: return b[s] === 79 && b[s + 1] === 75 ? "OK" : f(b[s], b[s + 1])
+    case 3: return f(b[s], b[s + 1], b[s + 2])
+    case 4: return f(b[s], b[s + 1], b[s + 2], b[s + 3])
+    case 5: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4])
+    case 6: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5])
+    case 7: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6])
+    case 8: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7])
+    case 9: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8])
+    case 10: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9])
+    case 11: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10])
+    case 12: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11])
+    case 13: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12])
+    case 14: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13])
+    case 15: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14])
+    case 16: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15])
   }
-  return out
+  return b.toString("utf8", s, e)
 }
 
 const utf8Length = (lead: number) => (lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1)
@@ -126,12 +175,16 @@ export class RespDecoder {
   private readonly maxBulkLength: number
   private readonly maxDepth: number
   private readonly maxLineLength: number
+  private readonly maxAggregateLength: number
+  private readonly maxStringLength: number
 
   /** chunks held back because they end inside an element */
   private parts: Array<Buffer> = []
   private partsLength = 0
   /** how many held-back bytes are needed before parsing is worth trying again */
   private need = 0
+  /** the held-back bytes are one element whose first line has no CR yet: parse again only once a CR comes */
+  private lineWait = false
   /** absolute stream offset of the first held-back byte (or of the next chunk) */
   private base = 0
 
@@ -142,6 +195,8 @@ export class RespDecoder {
   private bulk:
     | {
         remaining: number
+        /** bytes received so far, header excluded */
+        received: number
         text: string | undefined
         /** the bytes of a UTF-8 character split across chunks */
         carry: Array<number>
@@ -159,12 +214,23 @@ export class RespDecoder {
     this.binary = options?.binary ?? false
     this.maxBulkLength = options?.maxBulkLength ?? 512 * 1024 * 1024
     this.maxDepth = options?.maxDepth ?? 128
-    this.maxLineLength = options?.maxLineLength ?? 1024 * 1024
+    this.maxStringLength = Math.min(options?.maxStringLength ?? MAX_STRING_LENGTH, MAX_STRING_LENGTH)
+    // a line becomes a string whole: it must fit in one
+    this.maxLineLength = Math.min(options?.maxLineLength ?? 1024 * 1024, this.maxStringLength)
+    this.maxAggregateLength = options?.maxAggregateLength ?? MAX_AGGREGATE_LENGTH
   }
 
-  /** bytes buffered plus aggregates open, waiting for the rest of a reply; 0 exactly between replies */
+  /**
+   * bytes buffered plus aggregates open plus a bulk string in progress, waiting for the rest of a reply; 0 exactly
+   * between replies
+   */
   get pending(): number {
-    return this.partsLength + this.stack.length + (this.attributes === undefined ? 0 : 1)
+    return (
+      this.partsLength +
+      this.stack.length +
+      (this.attributes === undefined ? 0 : 1) +
+      (this.bulk === undefined ? 0 : this.bulk.received + 1)
+    )
   }
 
   /** Forgets any partial reply and a previous error: ready for a new stream. */
@@ -172,6 +238,7 @@ export class RespDecoder {
     this.parts = []
     this.partsLength = 0
     this.need = 0
+    this.lineWait = false
     this.base = 0
     this.stack = []
     this.attributes = undefined
@@ -182,10 +249,23 @@ export class RespDecoder {
   /**
    * Feeds one chunk. Calls `onReply` once per complete top-level reply, in order, synchronously. Returns
    * `undefined`, or the `ProtocolError` that poisoned the decoder (then, and for every later call until `reset`).
+   *
+   * Never throws. Should `onReply` throw, the rest of the chunk is lost with it, so the stream cannot stay aligned:
+   * the decoder is poisoned with a `ProtocolError` whose `cause` is what was thrown.
    */
   feed(chunk: Uint8Array, onReply: (value: RespValue) => void): ProtocolError | undefined {
     if (this.error !== undefined) return this.error
     if (chunk.length === 0) return undefined
+    try {
+      return this.parse(chunk, onReply)
+    } catch (cause) {
+      // a bug, an allocation failure or a throwing callback: the decoder does not know where it is any more
+      this.fail(this.base, "input the decoder can take (it failed unexpectedly)", undefined, cause)
+      return this.error
+    }
+  }
+
+  private parse(chunk: Uint8Array, onReply: (value: RespValue) => void): ProtocolError | undefined {
     let buf: Buffer = toBuffer(chunk)
     let pos = 0
     if (this.bulk !== undefined) {
@@ -201,6 +281,15 @@ export class RespDecoder {
       this.parts.push(buf)
       this.partsLength += buf.length
       if (this.partsLength < this.need) return undefined
+      if (this.lineWait && buf.indexOf(CR) === -1) {
+        // still no end of line: re-joining and re-scanning what came before would make a slow line quadratic
+        if (this.partsLength - 1 > this.maxLineLength) {
+          this.fail(this.base + 1, `a line of at most ${this.maxLineLength} bytes`)
+          return this.error
+        }
+        return undefined
+      }
+      this.lineWait = false
       buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partsLength)
       this.parts = []
       this.partsLength = 0
@@ -279,6 +368,7 @@ export class RespDecoder {
     const take = Math.min(bulk.remaining, buf.length)
     const piece = buf.subarray(0, take)
     bulk.remaining -= take
+    bulk.received += take
     // the payload is everything but the final CRLF
     const payloadEnd = Math.max(0, take - Math.max(0, 2 - bulk.remaining))
     if (payloadEnd > 0) {
@@ -317,15 +407,18 @@ export class RespDecoder {
     }
   }
 
-  private fail(offset: number, expected: string, found?: string): number {
-    this.error = new ProtocolError({
-      offset,
-      expected,
-      message: `invalid RESP at byte ${offset}: expected ${expected}${found === undefined ? "" : `, found ${found}`}`
-    })
+  private fail(offset: number, expected: string, found?: string, cause?: unknown): number {
+    const message = `invalid RESP at byte ${offset}: expected ${expected}${found === undefined ? "" : `, found ${found}`}`
+    this.error =
+      cause === undefined
+        ? new ProtocolError({ offset, expected, message })
+        : new ProtocolError({ offset, expected, message: `${message} (${describe(cause)})`, cause })
     this.parts = []
     this.partsLength = 0
+    this.lineWait = false
     this.stack = []
+    this.attributes = undefined
+    this.bulk = undefined
     return MALFORMED
   }
 
@@ -340,7 +433,12 @@ export class RespDecoder {
       if (length > this.maxLineLength)
         return this.fail(this.base + from, `a line of at most ${this.maxLineLength} bytes`)
       this.need = this.partsLength + (end - from) + 1
+      this.lineWait = cr === -1
       return INCOMPLETE
+    }
+    // the length first: a chunk that ends inside the line can only tell that it is too long
+    if (cr - from > this.maxLineLength) {
+      return this.fail(this.base + from, `a line of at most ${this.maxLineLength} bytes`)
     }
     if (buf[cr + 1] !== LF) return this.fail(this.base + cr + 1, "LF after CR", show(buf[cr + 1]))
     return cr
@@ -423,7 +521,8 @@ export class RespDecoder {
         if (stop + 2 > end) {
           if (type === 36 && length >= STREAM_BULK) {
             // stream it: decode (or collect) the pieces as they come instead of joining chunks
-            this.bulk = { remaining: length + 2, text: this.binary ? undefined : "", carry: [], pieces: [], tail: [] }
+            const text = this.binary || length > this.maxStringLength ? undefined : ""
+            this.bulk = { remaining: length + 2, received: 0, text, carry: [], pieces: [], tail: [] }
             const consumed = this.continueBulk(buf.subarray(after, end))
             if (consumed === MALFORMED) return MALFORMED
             return INCOMPLETE
@@ -435,15 +534,19 @@ export class RespDecoder {
           return this.fail(this.base + stop, "CRLF after the bulk string", show(buf[stop]))
         }
         if (type === 36) {
-          this.value = this.binary ? buf.subarray(after, stop) : text(buf, after, stop)
+          this.value = this.binary || length > this.maxStringLength ? buf.subarray(after, stop) : text(buf, after, stop)
         } else if (type === 33) {
-          this.value = new ErrorReply(buf.toString("utf8", after, stop))
+          // an error's message must be a string: one too long for a string keeps its beginning
+          const cut = length > this.maxStringLength ? after + this.maxStringLength : stop
+          this.value = new ErrorReply(buf.toString("utf8", after, cut))
         } else {
           if (length < 4 || buf[after + 3] !== 58) return this.fail(this.base + after, "a verbatim format such as txt:")
           const format = buf.toString("latin1", after, after + 3)
           this.value = new VerbatimString(
             format,
-            this.binary ? buf.subarray(after + 4, stop) : buf.toString("utf8", after + 4, stop)
+            this.binary || length - 4 > this.maxStringLength
+              ? buf.subarray(after + 4, stop)
+              : buf.toString("utf8", after + 4, stop)
           )
         }
         return stop + 2
@@ -461,6 +564,9 @@ export class RespDecoder {
         if (n === -1) {
           this.value = null
           return after
+        }
+        if (n > this.maxAggregateLength) {
+          return this.fail(this.base + start, `an aggregate length of at most ${this.maxAggregateLength}`, String(n))
         }
         this.aggregate =
           type === 42
@@ -521,6 +627,15 @@ const isType: ReadonlyArray<boolean> = (() => {
   for (const c of "+-:$!=*%~>|_#,(") table[c.charCodeAt(0)] = true
   return table
 })()
+
+/** what was thrown, as text (without throwing again) */
+const describe = (cause: unknown): string => {
+  try {
+    return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
+  } catch {
+    return "an unprintable value"
+  }
+}
 
 const show = (byte: number | undefined): string =>
   byte === undefined

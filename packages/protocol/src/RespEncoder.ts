@@ -6,6 +6,7 @@
  * - `CommandBuffer` is the write path of a connection: commands appended during a tick come out as one chunk. While
  *   every argument is text it builds one string (Node encodes it to UTF-8 once, inside `socket.write`); a binary
  *   argument switches that command to Buffer pieces.
+ * - It builds Node `Buffer`s (also provided by Bun and Deno); the `Uint8Array`s it returns are `Buffer`s.
  *
  * @since 0.1.0
  */
@@ -182,6 +183,8 @@ const encodeInto = (value: RespValue, protocol: 2 | 3, out: Array<Buffer>): void
   }
   if (value instanceof ErrorReply) {
     if (!/[\r\n]/.test(value.message)) return line(`-${value.message}\r\n`)
+    // RESP2 has no bulk error: a simple error cannot hold CR or LF, so they become spaces
+    if (protocol === 2) return line(`-${value.message.replace(/[\r\n]/g, " ")}\r\n`)
     return void out.push(...bulk(Buffer.from(value.message, "utf8"), "!"))
   }
   if (value instanceof RespMap) {
@@ -217,6 +220,10 @@ const encodeInto = (value: RespValue, protocol: 2 | 3, out: Array<Buffer>): void
 
 /**
  * Any value as a server would send it (RESP3 types degrade to their RESP2 forms when `protocol` is 2).
+ *
+ * An error whose message holds CR or LF is a RESP3 bulk error (`!`); RESP2 has none, so there each CR and LF
+ * becomes a space in a simple error (`-`). Attributes are dropped in RESP2, maps become flat arrays, sets and pushes
+ * arrays, doubles bulk strings, booleans the integers 1 and 0, and nulls the null bulk string.
  *
  * @example
  * ```ts

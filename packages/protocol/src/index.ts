@@ -1,5 +1,9 @@
 /**
- * `@fxredis/protocol`: a pure RESP2/RESP3 codec. No sockets, no timers, no global state.
+ * `@fxredis/protocol`: a RESP2/RESP3 codec without I/O. No sockets, no timers, no global state.
+ *
+ * It is written for Node (and runtimes that provide Node's `Buffer` and `node:buffer`, such as Bun and Deno): the
+ * encoder and decoder build and slice `Buffer`s, whose native UTF-8 encoding and decoding make them fast. Its
+ * inputs and outputs are plain `Uint8Array`s and values.
  *
  * @since 0.1.0
  */

@@ -19,6 +19,11 @@ const ok = (s: string, binary = false): Array<RespValue> => {
   if (Result.isFailure(r)) throw new Error(r.failure.message)
   return r.success
 }
+const ok2 = (s: string, options: ConstructorParameters<typeof RespDecoder>[0]): Array<RespValue> => {
+  const r = decodeAll(bytes(s), options)
+  if (Result.isFailure(r)) throw new Error(r.failure.message)
+  return r.success
+}
 const bad = (s: string, options?: ConstructorParameters<typeof RespDecoder>[0]): ProtocolError => {
   const r = decodeAll(bytes(s), options)
   if (Result.isSuccess(r)) throw new Error(`decoded ${JSON.stringify(r.success)}`)
@@ -139,6 +144,57 @@ describe("RespDecoder: every type", () => {
   })
 })
 
+describe("RespDecoder: text too long for a JavaScript string", () => {
+  it("a text bulk longer than maxStringLength comes as bytes, and the stream stays aligned", () => {
+    const options = { maxStringLength: 10 }
+    const [fits, long, next] = ok2("$10\r\n0123456789\r\n$11\r\nhello world\r\n+next\r\n", options)
+    assert.strictEqual(fits, "0123456789")
+    assert.instanceOf(long, Uint8Array)
+    assert.strictEqual(Buffer.from(long as Uint8Array).toString("utf8"), "hello world")
+    assert.strictEqual(next, "next")
+    // verbatim text likewise; a bulk error keeps the beginning of its message (it must be a string)
+    const [v, e] = ok2("=15\r\ntxt:hello world\r\n!15\r\nERR hello world\r\n", options) as [VerbatimString, ErrorReply]
+    assert.instanceOf(v.text, Uint8Array)
+    assert.strictEqual(String(v), "hello world")
+    assert.strictEqual(e.message, "ERR hello ")
+  })
+  it("a streamed text bulk (>= 16 KiB) longer than maxStringLength comes as bytes, at any chunking", () => {
+    const payload = "é✓😀a".repeat(5_000)
+    const stream = bytes(`*2\r\n$${Buffer.byteLength(payload)}\r\n${payload}\r\n:7\r\n+after\r\n`)
+    for (const size of [1, 3, 4096, stream.length]) {
+      const decoder = new RespDecoder({ maxStringLength: 20_000 })
+      const out: Array<RespValue> = []
+      for (let i = 0; i < stream.length; i += size) {
+        assert.isUndefined(decoder.feed(stream.subarray(i, i + size), (v) => out.push(v)))
+      }
+      const [[big, seven], after] = out as [[Uint8Array, number], string]
+      assert.instanceOf(big, Uint8Array)
+      assert.strictEqual(Buffer.from(big).toString("utf8"), payload)
+      assert.strictEqual(seven, 7)
+      assert.strictEqual(after, "after")
+      assert.strictEqual(decoder.pending, 0)
+    }
+  })
+  it("a line must fit in a string: maxLineLength is at most maxStringLength", () => {
+    const e = bad(`+${"a".repeat(20)}\r\n`, { maxStringLength: 10, maxLineLength: 100 })
+    assert.strictEqual(e.expected, "a line of at most 10 bytes")
+  })
+  it("a throwing callback poisons the decoder with a ProtocolError instead of throwing", () => {
+    const decoder = new RespDecoder()
+    const boom = new Error("boom")
+    const e = decoder.feed(bytes("+a\r\n+b\r\n"), () => {
+      throw boom
+    })
+    assert.strictEqual(e?._tag, "ProtocolError")
+    assert.strictEqual(e?.cause, boom)
+    assert.include(e?.message, "boom")
+    assert.strictEqual(
+      decoder.feed(bytes("+c\r\n"), () => {}),
+      e
+    )
+  })
+})
+
 describe("RespDecoder: malformed input is a ProtocolError", () => {
   it("unknown type byte, with its offset", () => {
     const e = bad("+OK\r\n?what\r\n")
@@ -177,9 +233,56 @@ describe("RespDecoder: malformed input is a ProtocolError", () => {
     const decoder = new RespDecoder()
     assert.isUndefined(decoder.feed(bytes("*2147483647\r\n:1\r\n"), () => {}))
   })
+  it("an aggregate length over the limit (2^31 - 1 by default), for every aggregate type", () => {
+    for (const type of ["*", "%", "~", ">", "|"]) {
+      const e = bad(`+OK\r\n${type}2147483648\r\n`)
+      assert.strictEqual(e.offset, 6)
+      assert.strictEqual(e.expected, "an aggregate length of at most 2147483647")
+      assert.include(e.message, "found 2147483648")
+      const small = bad(`${type}11\r\n`, { maxAggregateLength: 10 })
+      assert.strictEqual(small.expected, "an aggregate length of at most 10")
+      assert.strictEqual(small.offset, 1)
+    }
+    // at the limit it is accepted (and waits for its elements)
+    assert.deepStrictEqual(ok("*3\r\n:1\r\n:2\r\n:3\r\n"), [[1, 2, 3]])
+    const decoder = new RespDecoder({ maxAggregateLength: 10 })
+    assert.isUndefined(decoder.feed(bytes("%10\r\n"), () => {}))
+  })
   it("a line longer than the limit", () => {
     const e = bad(`+${"a".repeat(100)}`, { maxLineLength: 50 })
     assert.include(e.expected, "a line of at most")
+    // a whole line too: the limit holds whether or not the line arrived complete
+    const whole = bad(`+OK\r\n-${"a".repeat(51)}\r\n`, { maxLineLength: 50 })
+    assert.strictEqual(whole.expected, "a line of at most 50 bytes")
+    assert.strictEqual(whole.offset, 6)
+    assert.deepStrictEqual(ok2(`+${"a".repeat(50)}\r\n`, { maxLineLength: 50 }), ["a".repeat(50)])
+  })
+  it("a line arriving a byte at a time is not re-scanned from its start each time (linear, not quadratic)", () => {
+    // 256 KiB in 1-byte chunks takes well under a second; re-joining the held bytes per chunk (quadratic) would
+    // copy ~3 * 10^10 bytes. The loop stops at a budget of 10 s, so that a regression fails instead of hanging.
+    const line = Buffer.from(`+${"a".repeat(256 * 1024)}\r\n:1\r\n`)
+    const decoder = new RespDecoder()
+    const out: Array<RespValue> = []
+    const push = (v: RespValue) => {
+      out.push(v)
+    }
+    const budget = performance.now() + 10_000
+    let error: ProtocolError | undefined
+    let i = 0
+    for (; i < line.length && error === undefined; i++) {
+      error = decoder.feed(line.subarray(i, i + 1), push)
+      if ((i & 4095) === 0 && performance.now() > budget) break
+    }
+    assert.isUndefined(error)
+    assert.strictEqual(i, line.length, "fed every byte within the budget")
+    assert.deepStrictEqual([(out[0] as string).length, out[1]], [256 * 1024, 1])
+    // and the limit still holds, at the offset a whole feed reports
+    const over = new RespDecoder({ maxLineLength: 100 })
+    const long = Buffer.from(`+OK\r\n-${"b".repeat(200)}`)
+    error = undefined
+    for (let i = 0; i < long.length && error === undefined; i++) error = over.feed(long.subarray(i, i + 1), () => {})
+    assert.strictEqual(error?.expected, "a line of at most 100 bytes")
+    assert.strictEqual(error?.offset, 6)
   })
   it("after an error the decoder refuses input until reset", () => {
     const decoder = new RespDecoder()
@@ -196,5 +299,27 @@ describe("RespDecoder: malformed input is a ProtocolError", () => {
   })
   it("a truncated stream is an error for decodeAll", () => {
     assert.strictEqual(bad("*2\r\n:1\r\n").expected, "the rest of a reply")
+  })
+  it("a truncated large bulk (streamed, >= 16 KiB) is never a success, at any cut", () => {
+    const body = "z".repeat(20_000)
+    const whole = `*2\r\n:1\r\n$20000\r\n${body}\r\n`
+    for (const cut of [13, 14, 100, 16_384, 20_013, 20_014]) {
+      for (const binary of [false, true]) {
+        const e = bad(whole.slice(0, cut), { binary })
+        assert.strictEqual(e.expected, "the rest of a reply")
+        assert.strictEqual(e.offset, cut)
+        const top = bad(`$20000\r\n${body.slice(0, cut)}`, { binary })
+        assert.strictEqual(top.expected, "the rest of a reply")
+      }
+    }
+    const decoder = new RespDecoder()
+    decoder.feed(bytes(`$20000\r\n${body.slice(0, 10)}`), () => {})
+    assert.isTrue(decoder.pending > 0)
+    decoder.feed(bytes(`${body.slice(10)}\r`), () => {})
+    assert.isTrue(decoder.pending > 0)
+    const out: Array<RespValue> = []
+    decoder.feed(bytes("\n"), (v) => out.push(v))
+    assert.deepStrictEqual(out, [body])
+    assert.strictEqual(decoder.pending, 0)
   })
 })

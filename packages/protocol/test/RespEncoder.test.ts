@@ -1,5 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { CommandBuffer, decodeAll, encodeCommand, encodeCommands, errorCode } from "@fxredis/protocol"
+import {
+  CommandBuffer,
+  decodeAll,
+  ErrorReply,
+  encodeCommand,
+  encodeCommands,
+  encodeValue,
+  errorCode
+} from "@fxredis/protocol"
 import { Result } from "effect"
 
 const text = (b: string | Uint8Array) => (typeof b === "string" ? b : Buffer.from(b).toString("latin1"))
@@ -31,6 +39,13 @@ describe("RespEncoder", () => {
     const decoded = decodeAll(encodeCommand(["HSET", "h", "f", "v"]))
     assert.isTrue(Result.isSuccess(decoded))
     if (Result.isSuccess(decoded)) assert.deepStrictEqual(decoded.success, [["HSET", "h", "f", "v"]])
+  })
+  it("an error with CR or LF is a bulk error in RESP3 and a simple error with spaces in RESP2 (no RESP3 frame)", () => {
+    const error = new ErrorReply("ERR one\r\ntwo\nthree\rfour")
+    assert.strictEqual(text(encodeValue(error, 2)), "-ERR one  two three four\r\n")
+    assert.strictEqual(text(encodeValue([error], 2)), "*1\r\n-ERR one  two three four\r\n")
+    assert.strictEqual(text(encodeValue(error, 3)), "!23\r\nERR one\r\ntwo\nthree\rfour\r\n")
+    assert.strictEqual(text(encodeValue(new ErrorReply("ERR plain"), 2)), "-ERR plain\r\n")
   })
   it("classifies error codes", () => {
     assert.strictEqual(errorCode("ERR unknown command"), "ERR")

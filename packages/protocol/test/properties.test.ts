@@ -3,6 +3,7 @@ import {
   decodeAll,
   ErrorReply,
   encodeValue,
+  type ProtocolError,
   Push,
   RespDecoder,
   RespMap,
@@ -101,18 +102,32 @@ describe("properties", () => {
       })
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), mutated), (bytes) => {
-        const decoder = new RespDecoder({ maxDepth: 16, maxBulkLength: 1024 })
-        let error = false
-        for (let i = 0; i < bytes.length; i += 7) {
-          const result = decoder.feed(bytes.subarray(i, i + 7), () => {})
-          if (result !== undefined) {
-            assert.strictEqual(result._tag, "ProtocolError")
-            assert.isTrue(result.offset >= 0 && result.offset <= bytes.length)
-            error = true
-            break
-          }
+        const options = { maxDepth: 16, maxBulkLength: 1024 }
+        const decoder = new RespDecoder(options)
+        const replies: Array<RespValue> = []
+        let error: ProtocolError | undefined
+        for (let i = 0; i < bytes.length && error === undefined; i += 7) {
+          error = decoder.feed(bytes.subarray(i, i + 7), (v) => replies.push(v))
         }
-        assert.isTrue(error || decoder.pending >= 0)
+        const whole = decodeAll(bytes, options)
+        if (error !== undefined) {
+          // a ProtocolError, at an offset inside the input, the same one whatever the chunking
+          assert.strictEqual(error._tag, "ProtocolError")
+          assert.isTrue(error.offset >= 0 && error.offset <= bytes.length)
+          assert.isUndefined(error.cause, "malformed input, not an unexpected failure")
+          assert.isTrue(Result.isFailure(whole))
+          if (Result.isFailure(whole))
+            assert.deepStrictEqual([whole.failure.offset, whole.failure.expected], [error.offset, error.expected])
+        } else if (decoder.pending === 0) {
+          // every byte consumed: replies, the same as decoding the input whole
+          assert.isTrue(bytes.length === 0 || replies.length > 0)
+          assert.isTrue(Result.isSuccess(whole))
+          if (Result.isSuccess(whole)) assert.deepStrictEqual(whole.success.map(normalise), replies.map(normalise))
+        } else {
+          // the rest of a reply is missing: decoding it whole says so
+          assert.isTrue(Result.isFailure(whole))
+          if (Result.isFailure(whole)) assert.strictEqual(whole.failure.expected, "the rest of a reply")
+        }
       }),
       { numRuns: 1000 }
     )
