@@ -86,7 +86,7 @@ export interface RedisOptions {
   readonly commandTimeout?: Duration.Input | "infinity" | undefined
   /** while disconnected, hold commands (up to `commandTimeout`) instead of failing them at once; default `true` */
   readonly offlineQueue?: boolean | undefined
-  /** how many commands may wait offline before new ones fail at once with `QueueFull`; default 10,000 */
+  /** how many commands may wait offline on each connection before new ones fail at once with `QueueFull`; default 10,000 (a pool of N holds N times as many, queued round-robin and replayed over every connection) */
   readonly maxOfflineCommands?: number | undefined
   /** connections per server, used round-robin; default 1 */
   readonly poolSize?: number | undefined

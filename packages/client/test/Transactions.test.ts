@@ -122,3 +122,28 @@ for (const kind of transports) {
     )
   })
 }
+
+describe("a pool while the server is down", () => {
+  it.live("queues offline on every connection (maxOfflineCommands each) and replays over all of them", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make()
+      const redis = yield* client(server, "unix", { poolSize: 4, maxOfflineCommands: 10, commandTimeout: "20 seconds" })
+      yield* server.stop
+      yield* eventually(Effect.map(Effect.exit(Effect.timeout(redis.ping(), "50 millis")), Exit.isFailure))
+      // 40 commands fit: 10 on each of the 4 connections
+      const waiting = yield* Effect.forkChild(
+        Effect.forEach(Array.from({ length: 40 }), () => redis.send("CLIENT", "ID"), { concurrency: "unbounded" })
+      )
+      yield* Effect.yieldNow
+      // the 41st finds every connection's queue full
+      const full = yield* Effect.flip(redis.send("CLIENT", "ID"))
+      assert.strictEqual(full._tag, "ConnectionError")
+      if (full._tag === "ConnectionError") assert.strictEqual(full.reason, "QueueFull")
+      yield* server.start
+      const ids = yield* Fiber.join(waiting)
+      const counts = new Map<unknown, number>()
+      for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1)
+      assert.deepStrictEqual([...counts.values()], [10, 10, 10, 10])
+    })
+  )
+})

@@ -69,17 +69,27 @@ export const make = (
     }
     const size = slots.length
     let next = 0
-    /** the next connection that is up and not pinned; else the next one not pinned (it queues offline) */
+    /**
+     * The next connection that is up and not pinned; else the next one not pinned, in turn, so that while the
+     * server is down the commands queue offline on every connection (each holds up to `maxOfflineCommands`) and are
+     * replayed over all of them once they reconnect.
+     */
     const pick = (): Slot | undefined => {
-      let fallback: Slot | undefined
+      const start = next
+      let fallback = -1
       for (let n = 0; n < size; n++) {
-        const candidate = slots[next]
-        next = next + 1 === size ? 0 : next + 1
+        const i = start + n < size ? start + n : start + n - size
+        const candidate = slots[i]
         if (candidate.pinned) continue
-        if (candidate.connection.isReady()) return candidate
-        fallback ??= candidate
+        if (candidate.connection.isReady()) {
+          next = i + 1 === size ? 0 : i + 1
+          return candidate
+        }
+        if (fallback < 0) fallback = i
       }
-      return fallback
+      if (fallback < 0) return undefined
+      next = fallback + 1 === size ? 0 : fallback + 1
+      return slots[fallback]
     }
 
     // Fibers waiting for a connection while every one is pinned by a transaction; bounded by commandTimeout.
