@@ -92,7 +92,7 @@ export interface RedisOptions {
   readonly poolSize?: number | undefined
   /** connections kept for blocking commands (BLPOP, XREAD BLOCK, …) per server; default 8 */
   readonly maxBlockingConnections?: number | undefined
-  /** spans per command: `"auto"` (default: when a tracer other than Effect's native one is installed), true, false */
+  /** spans per command: `false` (default), `true`, or `"auto"` (when a tracer other than Effect's native one is installed). A span costs: see the README's tracing section */
   readonly tracing?: boolean | "auto" | undefined
   /** per-command metrics (duration histogram, in-flight count); default false */
   readonly commandMetrics?: boolean | undefined
@@ -401,7 +401,7 @@ export const resolve = (
         maxOfflineCommands,
         poolSize,
         maxBlockingConnections,
-        tracing: options.tracing ?? "auto",
+        tracing: options.tracing ?? false,
         commandMetrics
       })
     }

@@ -1,10 +1,11 @@
 /**
  * Tracing and metrics of fxredis.
  *
- * - **Spans**: with `tracing: "auto"` (the default) each command runs in a client span named by the command
- *   (`GET`, `HSET`, …) when a tracer other than Effect's built-in native tracer is installed where the client is
- *   built (an OpenTelemetry layer, say); with none installed the command path pays nothing. `tracing: true` forces
- *   spans, `false` turns them off. Attributes follow OpenTelemetry's database conventions: `db.system.name`
+ * - **Spans** are opt-in: with `tracing: true` each command runs in a client span named by the command (`GET`,
+ *   `HSET`, …); with `tracing: "auto"` only when a tracer other than Effect's built-in native one is installed where
+ *   the client is built (an OpenTelemetry layer, say). With `false` (the default) the command path has no span code
+ *   at all. A span is not free: with Effect's native tracer, measured on this project's 2-core machine, 100 commands
+ *   in flight ran at about 0.5× the untraced rate and sequential commands at about 0.93× (see the README). Attributes follow OpenTelemetry's database conventions: `db.system.name`
  *   (`redis`), `db.operation.name`, `db.namespace` (the database index), `server.address`/`server.port` or, over a
  *   UNIX socket, `network.transport` (`unix`) and `server.address` (the path). Arguments are never recorded.
  * - **Metrics** (`effect/Metric`): `fxredis.connections.up` and `fxredis.reconnects` always (they move on connect

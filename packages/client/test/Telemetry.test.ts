@@ -23,7 +23,9 @@ for (const kind of transports) {
       Effect.gen(function* () {
         const server = yield* RedisServer.make()
         const { spans, tracer } = recording()
-        const redis = yield* Redis.make({ endpoint: server.urls[kind], database: 2 }).pipe(Effect.withTracer(tracer))
+        const redis = yield* Redis.make({ endpoint: server.urls[kind], database: 2, tracing: true }).pipe(
+          Effect.withTracer(tracer)
+        )
         yield* redis.set("k", "v").pipe(Effect.withTracer(tracer))
         yield* redis.get("k").pipe(Effect.withTracer(tracer))
         const names = spans.map((s) => s.name)
@@ -39,13 +41,22 @@ for (const kind of transports) {
         for (const value of get.attributes.values()) assert.notStrictEqual(value, "k")
       })
     )
-    it.live("without a tracer (the native one), no span is made; tracing: false turns them off", () =>
+    it.live("spans are opt-in: none by default or with tracing: false, even with a tracer installed", () =>
       Effect.gen(function* () {
         const server = yield* RedisServer.make()
         const { spans, tracer } = recording()
+        const byDefault = yield* Redis.make({ endpoint: server.urls[kind] }).pipe(Effect.withTracer(tracer))
+        yield* byDefault.ping().pipe(Effect.withTracer(tracer))
         const off = yield* Redis.make({ endpoint: server.urls[kind], tracing: false }).pipe(Effect.withTracer(tracer))
         yield* off.ping().pipe(Effect.withTracer(tracer))
         assert.strictEqual(spans.length, 0)
+        // "auto" turns them on when a tracer other than the native one is installed
+        const auto = yield* Redis.make({ endpoint: server.urls[kind], tracing: "auto" }).pipe(Effect.withTracer(tracer))
+        yield* auto.ping().pipe(Effect.withTracer(tracer))
+        assert.deepStrictEqual(
+          spans.map((s) => s.name),
+          ["PING"]
+        )
       })
     )
     it.live("connection and command metrics", () =>

@@ -62,12 +62,21 @@ export const instrument = (options: ResolvedOptions, run: Run): Effect.Effect<Ru
           })
       : run
     if (!tracing) return measured
+    // A command is a leaf: its span needs no stack trace and is never a parent, so `useSpan` (no stack capture, no
+    // context to provide) instead of `withSpan`; and the span options of each command name are built once.
+    const spanOptions = new Map<string, Tracer.SpanOptionsNoTrace>()
+    const optionsFor = (name: string): Tracer.SpanOptionsNoTrace => {
+      let options = spanOptions.get(name)
+      if (options === undefined) {
+        options = { kind: "client", attributes: { ...server, "db.operation.name": name } }
+        // command names are few; unknown ones (typos, module commands) are not kept without bound
+        if (spanOptions.size < 1024) spanOptions.set(name, options)
+      }
+      return options
+    }
     return (command) => {
       const name = commandName(command.args[0])
-      return Effect.withSpan(measured(command), name, {
-        kind: "client",
-        attributes: { ...server, "db.operation.name": name }
-      })
+      return Effect.useSpan(name, optionsFor(name), () => measured(command))
     }
   })
 
