@@ -400,7 +400,9 @@ export const make = <N extends Routable>(nodes: ReadonlyArray<N>, options: Optio
   const nodeOf = placement === "txredisapi" ? txredisapiRing(nodes, names) : fxredisRing(nodes, names)
   const servers = nodes.map((n) => n.name)
 
-  const raw = (args: ReadonlyArray<CommandArg>) => C.make(args, C.raw)
+  /** a part of a split or broadcast command, read in the command's own mode (bytes stay bytes) */
+  const part = (args: ReadonlyArray<CommandArg>, of: C.Command<unknown>) =>
+    C.make(args, (of.transform as { readonly binary?: boolean }).binary === true ? C.binary(C.raw) : C.raw)
 
   const run = (command: C.Command<unknown>): Effect.Effect<unknown, RedisError> => {
     const args = command.args
@@ -430,7 +432,9 @@ export const make = <N extends Routable>(nodes: ReadonlyArray<N>, options: Optio
         }
         if (groups.size === 1) return groups.keys().next().value!.run(command)
         const parts = [...groups]
-        return Effect.forEach(parts, ([node, group]) => node.run(raw(group.args)), { concurrency: "unbounded" }).pipe(
+        return Effect.forEach(parts, ([node, group]) => node.run(part(group.args, command)), {
+          concurrency: "unbounded"
+        }).pipe(
           Effect.flatMap((replies) => {
             let combined: RespValue
             if (route.combine === "values") {
@@ -452,7 +456,7 @@ export const make = <N extends Routable>(nodes: ReadonlyArray<N>, options: Optio
         )
       }
       case "Broadcast":
-        return Effect.forEach(nodes, (node) => node.run(raw(args)), { concurrency: "unbounded" }).pipe(
+        return Effect.forEach(nodes, (node) => node.run(part(args, command)), { concurrency: "unbounded" }).pipe(
           Effect.flatMap((replies) => {
             const values = replies as ReadonlyArray<RespValue>
             const combined: RespValue =

@@ -3,6 +3,7 @@
  * WATCH never silently disappears across a reconnect), and no stale WATCH left for the next transaction.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Command, Redis } from "@fxredis/client"
 import { RedisServer } from "@fxredis/testing"
 import { Deferred, Effect, Exit, Fiber, Option } from "effect"
 import { client, eventually, transports } from "./helpers.ts"
@@ -144,6 +145,31 @@ describe("a pool while the server is down", () => {
       const counts = new Map<unknown, number>()
       for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1)
       assert.deepStrictEqual([...counts.values()], [10, 10, 10, 10])
+    })
+  )
+})
+
+describe("binary replies on a sharded client", () => {
+  it.live("a binary MGET split over shards returns the bytes of every key, in order", () =>
+    Effect.gen(function* () {
+      const servers = yield* Effect.forEach([0, 1, 2], () => RedisServer.make())
+      const redis = yield* Redis.make({ endpoints: servers.map((s) => s.urls.unix) })
+      const keys = Array.from({ length: 12 }, (_, i) => `bin-${i}`)
+      const values = keys.map((_, i) => new Uint8Array([i, 0, 255, 200 + i, 10, 13]))
+      yield* Effect.forEach(keys, (k, i) => redis.set(k, values[i]))
+      // the keys span the shards: the command is split, and each part must be read as bytes
+      assert.isAbove(new Set(keys.map((k) => redis.shardOf(k))).size, 1)
+      const replies = (yield* redis.run(
+        Command.make(["MGET", ...keys], Command.binary(Command.raw))
+      )) as ReadonlyArray<Uint8Array>
+      assert.deepStrictEqual(
+        replies.map((r) => Array.from(r)),
+        values.map((v) => Array.from(v))
+      )
+      assert.deepStrictEqual(
+        Option.map(yield* redis.getBuffer("bin-3"), (b) => Array.from(b)),
+        Option.some(Array.from(values[3]))
+      )
     })
   )
 })
