@@ -175,6 +175,32 @@ export class RedisConfigError extends Schema.TaggedError<RedisConfigError>()("Re
 }) {}
 
 /**
+ * Every connection of a server's pool stayed pinned (by transactions) for `commandTimeout`: the command or
+ * transaction waited for a free connection and gave up. Nothing was sent. A sign that transactions hold
+ * connections too long, or that `poolSize` is too small for how many run at once.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const bump = Redis.use((redis) => redis.transaction((tx) => tx.exec((q) => [q.incr("n")]))).pipe(
+ *   Effect.catchTag("PoolExhaustedError", (e) => Effect.succeed(`no free connection to ${e.server} in ${e.timeout} ms`))
+ * )
+ * ```
+ *
+ * @category errors
+ * @since 0.2.0
+ */
+export class PoolExhaustedError extends Schema.TaggedError<PoolExhaustedError>()("PoolExhaustedError", {
+  /** the server whose pool was exhausted */
+  server: Schema.String,
+  /** how long it waited, in milliseconds */
+  timeout: Schema.Number,
+  message: Schema.String
+}) {}
+
+/**
  * Every error a command of the `Redis` service can fail with.
  *
  * @example
@@ -195,3 +221,4 @@ export type RedisError =
   | ShardingError
   | TransactionAbortedError
   | InvalidCommandError
+  | PoolExhaustedError

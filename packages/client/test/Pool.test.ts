@@ -136,7 +136,7 @@ for (const kind of transports) {
         )
         yield* Deferred.await(pinned)
         const exhausted = yield* Effect.flip(redis.transaction((tx) => tx.ping()))
-        assert.strictEqual(exhausted._tag, "CommandTimeoutError")
+        assert.strictEqual(exhausted._tag, "PoolExhaustedError")
         assert.include(exhausted.message, "exhausted")
         yield* Deferred.succeed(hold, undefined)
         yield* Fiber.join(holders)

@@ -21,7 +21,7 @@
 import type { CommandArg, Push, RespValue } from "@fxredis/protocol"
 import type { Transport } from "@fxredis/transport"
 import { ConnectionError } from "@fxredis/transport"
-import { Deferred, Duration, Effect, Exit, Metric, Redacted, Scope } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, Metric, Redacted, Scope } from "effect"
 import { InvalidCommandError, type RedisError, ReplyError } from "../RedisErrors.ts"
 import type { ResolvedOptions } from "../RedisOptions.ts"
 import { connectFailures, connectionsUp, reconnects } from "../RedisTelemetry.ts"
@@ -141,7 +141,9 @@ export const make = (
 ): Effect.Effect<RedisConnection, ConnectionError, Scope.Scope> =>
   Effect.gen(function* () {
     const protocol = mode.onPush !== undefined ? 3 : options.protocol
+    const clock = yield* Clock.Clock
     const pipeline = new Pipeline({
+      clock,
       endpoint: options.name,
       commandTimeout: mode.blocking ? Infinity : options.commandTimeout,
       handshakeTimeout: Duration.toMillis(options.connectTimeout),
@@ -204,11 +206,11 @@ export const make = (
 
     /** a failed attempt: the cause of offline failures from now on, a metric, and a (rate-limited) warning */
     const failures = Metric.withAttributes(connectFailures, { server: options.name })
-    let lastWarning = 0
+    let lastWarning = Number.NEGATIVE_INFINITY
     const recordFailure = (error: ConnectionError) =>
       Effect.suspend(() => {
         pipeline.lastFailure = error
-        const now = Date.now()
+        const now = clock.currentTimeMillisUnsafe()
         const warn = now - lastWarning >= 10_000
         if (warn) lastWarning = now
         return Effect.andThen(
@@ -233,6 +235,8 @@ export const make = (
               const down = yield* Deferred.make<ConnectionError>()
               pipeline.attach(link, (error) => Deferred.doneUnsafe(down, Exit.succeed(error)))
               yield* handshake.pipe(Effect.tapError((error) => Effect.sync(() => pipeline.detach(error))))
+              // before `ready` flushes the commands that waited offline: the subscriber's re-SUBSCRIBE goes first
+              if (mode.onReady !== undefined) mode.onReady(connection)
               pipeline.ready()
               yield* Metric.update(up, 1)
               current = {
@@ -242,7 +246,6 @@ export const make = (
                   Deferred.doneUnsafe(down, Exit.succeed(error))
                 }
               }
-              if (mode.onReady !== undefined) mode.onReady(connection)
               return down
             }).pipe(Scope.provide(scope))
           )

@@ -5,9 +5,9 @@
  * @internal
  */
 import type { Transport } from "@fxredis/transport"
-import { Effect, Exit, Metric, Pool, Scope } from "effect"
+import { Duration, Effect, Exit, Metric, Pool, Scope } from "effect"
 import type { Command } from "../Command.ts"
-import { CommandTimeoutError, type ConnectionError, type RedisError } from "../RedisErrors.ts"
+import { type ConnectionError, PoolExhaustedError, type RedisError } from "../RedisErrors.ts"
 import type { ResolvedOptions } from "../RedisOptions.ts"
 import { poolWaits } from "../RedisTelemetry.ts"
 import * as RedisConnection from "./connection.ts"
@@ -98,32 +98,30 @@ export const make = (
       for (const wake of waiters.splice(0)) wake()
     }
     const timeoutMs = options.commandTimeout
-    const waitForUnpinned: Effect.Effect<void, RedisError> = Effect.callback<void, RedisError>((resume) => {
+    const waitForUnpinned: Effect.Effect<void, RedisError> = Effect.callback<void>((resume) => {
       const wake = () => resume(Exit.void)
       waiters.push(wake)
-      const forget = () => {
+      return Effect.sync(() => {
         const i = waiters.indexOf(wake)
         if (i >= 0) waiters.splice(i, 1)
-      }
-      if (timeoutMs === Infinity) return Effect.sync(forget)
-      const timer = setTimeout(() => {
-        forget()
-        resume(
-          Exit.fail(
-            new CommandTimeoutError({
-              command: "",
-              timeout: timeoutMs,
-              sent: false,
-              message: `the pool of ${options.name} was exhausted: every connection stayed pinned by a transaction for ${timeoutMs} ms`
-            })
-          )
-        )
-      }, timeoutMs)
-      return Effect.sync(() => {
-        clearTimeout(timer)
-        forget()
       })
-    })
+    }).pipe(
+      // on Effect's Clock (TestClock in tests); an interrupted wait leaves the list at once
+      (wait) =>
+        timeoutMs === Infinity
+          ? wait
+          : Effect.timeoutOrElse(wait, {
+              duration: Duration.millis(timeoutMs),
+              orElse: () =>
+                Effect.fail(
+                  new PoolExhaustedError({
+                    server: options.name,
+                    timeout: timeoutMs,
+                    message: `the pool of ${options.name} was exhausted: every connection stayed pinned by a transaction for ${timeoutMs} ms`
+                  })
+                )
+            })
+    )
 
     // Blocking connections in use hold their pool item until their command ends; on close they are closed first, so
     // that their commands fail and the pool can shut down (the finalizer below runs before the pool's own).

@@ -31,7 +31,7 @@ import {
   type RespValue
 } from "@fxredis/protocol"
 import { ConnectionError, type Link } from "@fxredis/transport"
-import { Effect, Exit, Fiber } from "effect"
+import { type Clock, Duration, Effect, Exit, Fiber } from "effect"
 import { CommandTimeoutError, InvalidCommandError, type RedisError, ReplyError } from "../RedisErrors.ts"
 
 /**
@@ -104,6 +104,8 @@ export interface PipelineOptions {
   readonly binary: boolean
   /** RESP3 push frames (pub/sub messages, invalidations) */
   readonly onPush?: ((push: Push) => void) | undefined
+  /** the time of deadlines: Effect's Clock where the connection was made (`TestClock` in tests) */
+  readonly clock: Clock.Clock
 }
 
 /**
@@ -140,8 +142,11 @@ export class Pipeline {
   lastFailure: ConnectionError | undefined = undefined
   /** what every later command fails with, once closed for good */
   private closedWith: ConnectionError | undefined = undefined
-  private timer: ReturnType<typeof setTimeout> | undefined = undefined
+  /** the fiber sleeping until `timerDeadline` on the clock, then sweeping */
+  private timer: Fiber.Fiber<void> | undefined = undefined
   private timerDeadline = Infinity
+  /** the clock's time, read once per tick (reset by the tick's flush); -1 until read */
+  private tickNow = -1
   private onDown: ((error: ConnectionError) => void) | undefined = undefined
 
   constructor(options: PipelineOptions) {
@@ -228,7 +233,7 @@ export class Pipeline {
       return
     }
     const t = this.options.handshakeTimeout
-    this.push(args, transform, resume, t === Infinity ? Infinity : Date.now() + t, Fiber.getCurrent())
+    this.push(args, transform, resume, t === Infinity ? Infinity : this.now() + t, Fiber.getCurrent())
   }
 
   /** Writes a command that gets no reply of its own (SUBSCRIBE in RESP3: its confirmations are push frames). */
@@ -296,7 +301,7 @@ export class Pipeline {
     this.detach(error)
     this.failOffline(() => error)
     if (this.timer !== undefined) {
-      clearTimeout(this.timer)
+      this.timer.interruptUnsafe()
       this.timer = undefined
       this.timerDeadline = Infinity
     }
@@ -338,6 +343,7 @@ export class Pipeline {
   /** Encodes and writes the commands queued since the last flush, in order, dropping cancelled ones. */
   private readonly flush = (): void => {
     this.flushScheduled = false
+    this.tickNow = -1
     const link = this.link
     if (link === undefined || !this.writable) return
     const from = this.written
@@ -546,26 +552,36 @@ export class Pipeline {
     this.compact()
   }
 
-  private deadlineFromNow(): number {
-    const t = this.options.commandTimeout
-    return t === Infinity ? Infinity : Date.now() + t
+  /** The clock's time: read once per tick, not once per command (the tick's flush forgets it). */
+  private now(): number {
+    if (this.tickNow < 0) {
+      this.tickNow = this.options.clock.currentTimeMillisUnsafe()
+      this.scheduleFlush()
+    }
+    return this.tickNow
   }
 
-  /** (re)arms the one deadline timer for the earliest deadline */
+  private deadlineFromNow(): number {
+    const t = this.options.commandTimeout
+    return t === Infinity ? Infinity : this.now() + t
+  }
+
+  private readonly sweepLater = Effect.sync(() => this.sweep())
+
+  /** (re)arms the one deadline timer for the earliest deadline: a fiber sleeping on the clock */
   private armTimer(deadline: number): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
+    if (this.timer !== undefined) this.timer.interruptUnsafe()
     this.timerDeadline = deadline
     // beyond setTimeout's range the timer fires early and the sweep re-arms it (no overflow to 1 ms)
-    const timer = setTimeout(this.sweep, Math.min(maxTimerDelay, Math.max(1, deadline - Date.now())))
-    if (typeof timer === "object" && typeof timer.unref === "function") timer.unref()
-    this.timer = timer
+    const delay = Math.min(maxTimerDelay, Math.max(1, deadline - this.options.clock.currentTimeMillisUnsafe()))
+    this.timer = Effect.runFork(Effect.andThen(this.options.clock.sleep(Duration.millis(delay)), this.sweepLater))
   }
 
   /** Expires the commands whose deadline passed; deadlines are in FIFO order, so it stops at the first live one. */
   private readonly sweep = (): void => {
     this.timer = undefined
     this.timerDeadline = Infinity
-    const now = Date.now()
+    const now = this.options.clock.currentTimeMillisUnsafe()
     let next = Infinity
     // while handshaking, the FIFO holds only the handshake's commands (user commands wait offline)
     const handshake = this.state === enum_.Handshaking
