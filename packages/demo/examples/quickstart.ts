@@ -12,6 +12,6 @@ const program = Effect.gen(function* () {
   )
 })
 
-// REDIS_URL: redis://host:6379/0, rediss://…, unix:///tmp/redis.sock?db=0
-const url = process.env["REDIS_URL"] ?? "unix:///tmp/redis.sock"
+// REDIS_URL: redis://host:6379/0, rediss://…, unix:///var/run/redis/redis.sock?db=0; default: a stock local Redis
+const url = process.env["REDIS_URL"] ?? "redis://localhost:6379"
 Effect.runPromise(program.pipe(Effect.provide(Redis.layer({ endpoint: url }))))

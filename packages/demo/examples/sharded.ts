@@ -1,5 +1,5 @@
 import { Redis } from "@fxredis/client"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 
 const program = Effect.gen(function* () {
   const redis = yield* Redis
@@ -9,7 +9,8 @@ const program = Effect.gen(function* () {
     ["user:2", "grace"],
     ["user:3", "barbara"]
   ])
-  console.log(yield* redis.mget(["user:3", "user:1", "user:2"]))
+  const names = yield* redis.mget(["user:3", "user:1", "user:2"]) // Option<string> each
+  console.log(names.map((name) => Option.getOrElse(name, () => "(none)")))
   // keys with the same hash tag live on the same shard, so they can be used together
   yield* redis.set("{user:1}:name", "ada")
   yield* redis.rename("{user:1}:name", "{user:1}:display")
