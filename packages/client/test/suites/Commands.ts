@@ -215,12 +215,18 @@ export const checks: Record<string, Check> = {
       const k = `{${p}}:script`
       const source = "redis.call('SET', KEYS[1], ARGV[1]); return redis.call('GET', KEYS[1])"
       assert.strictEqual(yield* redis.eval(source, [k], ["v"]), "v")
-      // the cache reloads the script after SCRIPT FLUSH (NOSCRIPT), on every server
-      for (const endpoint of redis.endpoints) void endpoint
-      yield* redis.send("SCRIPT", "FLUSH")
+      // the cache reloads the script after SCRIPT FLUSH (NOSCRIPT), on every server: one key on each shard
       const script = redis.script("return tonumber(ARGV[1]) + 1")
-      assert.strictEqual(script.sha.length, 40)
       assert.strictEqual(yield* script.run([k], [41]), 42)
+      yield* redis.send("SCRIPT", "FLUSH")
+      const onEachShard = new Map<string, string>()
+      for (let i = 0; i < 200 && onEachShard.size < redis.endpoints.length; i++) {
+        const key = `{${p}-${i}}:script`
+        if (!onEachShard.has(redis.shardOf(key))) onEachShard.set(redis.shardOf(key), key)
+      }
+      assert.strictEqual(onEachShard.size, redis.endpoints.length)
+      for (const key of onEachShard.values()) assert.strictEqual(yield* script.run([key], [41]), 42)
+      assert.strictEqual(script.sha.length, 40)
       assert.strictEqual(yield* redis.evalsha(script.sha, [k], [1]), 2)
       assert.strictEqual(yield* redis.scriptLoad("return 1"), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db")
       const failed = yield* Effect.flip(redis.evalsha("0".repeat(40), [k], []))
