@@ -15,7 +15,7 @@ const shapes = {
 } as const
 
 for (const [shape, { servers, poolSize }] of Object.entries(shapes)) {
-  for (const kind of transports) {
+  for (const [kind, protocol] of transports.flatMap((k) => [[k, 2] as const, [k, 3] as const])) {
     const client = Layer.effect(
       Client,
       Effect.gen(function* () {
@@ -23,20 +23,27 @@ for (const [shape, { servers, poolSize }] of Object.entries(shapes)) {
           concurrency: "unbounded"
         })
         const urls = started.map((s) => s.urls[kind])
-        return yield* Redis.make(servers === 1 ? { endpoint: urls[0], poolSize } : { endpoints: urls, poolSize })
+        return yield* Redis.make(
+          servers === 1 ? { endpoint: urls[0], poolSize, protocol } : { endpoints: urls, poolSize, protocol }
+        )
       })
     )
-    layer(client, { excludeTestServices: true, timeout: "30 seconds" })(`${shape} over ${kind}`, (it) => {
-      describe("typed commands", () => {
-        for (const [name, check] of Object.entries(checks)) {
-          it.effect(name, () => Client.use((redis) => check(redis, `${name}-${kind}`)))
-        }
-        if (servers === 1) {
-          for (const [name, check] of Object.entries(singleServerChecks)) {
-            it.effect(`${name} (single server)`, () => Client.use((redis) => check(redis, `${name}-${kind}`)))
+    layer(client, { excludeTestServices: true, timeout: "30 seconds" })(
+      `${shape} over ${kind}, RESP${protocol}`,
+      (it) => {
+        describe("typed commands", () => {
+          for (const [name, check] of Object.entries(checks)) {
+            it.effect(name, () => Client.use((redis) => check(redis, `${name}-${kind}-${protocol}`)))
           }
-        }
-      })
-    })
+          if (servers === 1) {
+            for (const [name, check] of Object.entries(singleServerChecks)) {
+              it.effect(`${name} (single server)`, () =>
+                Client.use((redis) => check(redis, `${name}-${kind}-${protocol}`))
+              )
+            }
+          }
+        })
+      }
+    )
   }
 }

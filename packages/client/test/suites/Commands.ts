@@ -9,6 +9,26 @@ import { Duration, Effect, Option, Stream } from "effect"
 type Check = (redis: RedisShape, prefix: string) => Effect.Effect<void, unknown>
 
 export const checks: Record<string, Check> = {
+  "binary replies, plain and inside a transaction": (redis, p) =>
+    Effect.gen(function* () {
+      const bytes = new Uint8Array([0, 255, 128, 13, 10, 200])
+      const k = `{${p}}:bin`
+      yield* redis.set(k, bytes)
+      assert.deepStrictEqual(
+        Option.map(yield* redis.getBuffer(k), (b) => Array.from(b)),
+        Option.some(Array.from(bytes))
+      )
+      yield* redis.set(`{${p}}:text`, "é")
+      const [b, t, n] = yield* redis.transaction((tx) =>
+        tx.exec((q) => [q.getBuffer(k), q.get(`{${p}}:text`), q.incr(`{${p}}:n`)])
+      )
+      assert.deepStrictEqual(
+        Option.map(b, (x) => Array.from(x)),
+        Option.some(Array.from(bytes))
+      )
+      assert.deepStrictEqual(t, Option.some("é"))
+      assert.strictEqual(n, 1)
+    }),
   strings: (redis, p) =>
     Effect.gen(function* () {
       const k = `{${p}}:s`
