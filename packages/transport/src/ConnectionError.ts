@@ -100,27 +100,42 @@ const codeOf = (error: unknown): string | undefined =>
  * @since 0.1.0
  */
 export const fromNodeError = (endpoint: Endpoint, error: unknown): ConnectionError => {
-  const code = codeOf(error)
   const name = format(endpoint)
   const text = error instanceof Error ? error.message : String(error)
-  const reason: ConnectionErrorReason =
-    code === "ECONNREFUSED"
-      ? "Refused"
-      : code === "ENOENT" || code === "ENOTFOUND" || code === "EAI_AGAIN"
-        ? "NotFound"
-        : code === "EACCES" || code === "EPERM"
-          ? "PermissionDenied"
-          : code === "ETIMEDOUT"
-            ? "Timeout"
-            : code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED"
-              ? "Closed"
-              : code !== undefined &&
-                  (code.startsWith("ERR_TLS") ||
-                    code.startsWith("ERR_SSL") ||
-                    code.includes("CERT") ||
-                    code === "DEPTH_ZERO_SELF_SIGNED_CERT" ||
-                    code === "SELF_SIGNED_CERT_IN_CHAIN")
-                ? "Tls"
-                : "Unknown"
-  return new ConnectionError({ endpoint: name, reason, message: `${name}: ${text}`, cause: error })
+  return new ConnectionError({ endpoint: name, reason: reasonOf(error), message: `${name}: ${text}`, cause: error })
+}
+
+/**
+ * The reason of a Node.js socket error, by its `code`: the one errno classification of every transport.
+ *
+ * @example
+ * ```ts
+ * import { reasonOf } from "@fxredis/transport"
+ *
+ * reasonOf(Object.assign(new Error("no such file"), { code: "ENOENT" })) // "NotFound"
+ * ```
+ *
+ * @category constructors
+ * @since 0.2.0
+ */
+export const reasonOf = (error: unknown): ConnectionErrorReason => {
+  const code = codeOf(error)
+  return code === "ECONNREFUSED"
+    ? "Refused"
+    : code === "ENOENT" || code === "ENOTFOUND" || code === "EAI_AGAIN"
+      ? "NotFound"
+      : code === "EACCES" || code === "EPERM"
+        ? "PermissionDenied"
+        : code === "ETIMEDOUT"
+          ? "Timeout"
+          : code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED"
+            ? "Closed"
+            : code !== undefined &&
+                (code.startsWith("ERR_TLS") ||
+                  code.startsWith("ERR_SSL") ||
+                  code.includes("CERT") ||
+                  code === "DEPTH_ZERO_SELF_SIGNED_CERT" ||
+                  code === "SELF_SIGNED_CERT_IN_CHAIN")
+              ? "Tls"
+              : "Unknown"
 }

@@ -10,6 +10,7 @@ import * as Tls from "node:tls"
 import { Duration, Effect, Exit, Layer } from "effect"
 import { ConnectionError, fromNodeError } from "./ConnectionError.ts"
 import { type Endpoint, format } from "./Endpoint.ts"
+import { tlsOptions } from "./internal/tls.ts"
 import { type ConnectOptions, type Link, type LinkHandlers, Transport } from "./Transport.ts"
 
 /** the longest delay `setTimeout` honours; a longer one overflows and fires after 1 ms */
@@ -22,15 +23,7 @@ const open = (endpoint: Endpoint, noDelay: boolean): Net.Socket => {
     case "Tcp":
       return Net.createConnection({ host: endpoint.host, port: endpoint.port, noDelay })
     case "Tls":
-      return Tls.connect({
-        host: endpoint.host,
-        port: endpoint.port,
-        servername: endpoint.servername ?? (Net.isIP(endpoint.host) === 0 ? endpoint.host : undefined),
-        rejectUnauthorized: endpoint.rejectUnauthorized ?? true,
-        ...(endpoint.ca === undefined ? {} : { ca: Buffer.from(endpoint.ca) }),
-        ...(endpoint.cert === undefined ? {} : { cert: Buffer.from(endpoint.cert) }),
-        ...(endpoint.key === undefined ? {} : { key: Buffer.from(endpoint.key) })
-      })
+      return Tls.connect(tlsOptions(endpoint))
   }
 }
 

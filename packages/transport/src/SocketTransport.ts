@@ -3,7 +3,9 @@
  * `@effect/platform-node-shared`): for other runtimes, for tests, or to compare. It costs more CPU per command than
  * `NodeTransport` (a read-loop fiber and an Effect per pulled batch), which is why it is not the default.
  *
- * Writes are queued in order on a writer fiber; `write` returns true (backpressure is applied by the writer).
+ * Writes are queued in order, without bound, for a writer fiber: `write` always returns true, so this transport
+ * applies no backpressure (`NodeTransport` does). `close` closes the socket at once, as a drop would, but reports no
+ * `onClose` for it.
  *
  * This module is its own entry point, `@fxredis/transport/SocketTransport`, and is not re-exported by
  * `@fxredis/transport`: it needs `@effect/platform-node-shared`, an optional peer dependency that only its users
@@ -12,32 +14,23 @@
  * @since 0.1.0
  */
 import * as NodeSocket from "@effect/platform-node-shared/NodeSocket"
-import { Duration, Effect, Layer, Queue } from "effect"
+import { Duration, Effect, Exit, Layer, Queue, Scope } from "effect"
 import * as Socket from "effect/socket/Socket"
-import { ConnectionError } from "./ConnectionError.ts"
+import { ConnectionError, reasonOf } from "./ConnectionError.ts"
 import { type Endpoint, format } from "./Endpoint.ts"
+import { tlsOptions } from "./internal/tls.ts"
 import { type ConnectOptions, type Link, type LinkHandlers, Transport } from "./Transport.ts"
 
 const toConnectionError = (endpoint: Endpoint, error: Socket.SocketError): ConnectionError => {
   const reason = error.reason
   const name = format(endpoint)
-  const code =
-    "cause" in reason && typeof reason.cause === "object" && reason.cause !== null && "code" in reason.cause
-      ? String(reason.cause.code)
-      : undefined
   return new ConnectionError({
     endpoint: name,
     reason:
       reason._tag === "SocketOpenError"
         ? reason.kind === "Timeout"
           ? "Timeout"
-          : code === "ECONNREFUSED"
-            ? "Refused"
-            : code === "ENOENT"
-              ? "NotFound"
-              : code === "EACCES"
-                ? "PermissionDenied"
-                : "Unknown"
+          : reasonOf("cause" in reason ? reason.cause : undefined)
         : reason._tag === "SocketCloseError"
           ? "Closed"
           : "Unknown",
@@ -72,18 +65,14 @@ export const connect = (endpoint: Endpoint, options?: ConnectOptions) =>
             noDelay: options?.noDelay ?? true,
             openTimeout
           })
-        : NodeSocket.makeTls({
-            host: endpoint.host,
-            port: endpoint.port,
-            openTimeout,
-            rejectUnauthorized: endpoint.rejectUnauthorized ?? true,
-            ...(endpoint.servername === undefined ? {} : { servername: endpoint.servername }),
-            ...(endpoint.ca === undefined ? {} : { ca: Buffer.from(endpoint.ca) }),
-            ...(endpoint.cert === undefined ? {} : { cert: Buffer.from(endpoint.cert) }),
-            ...(endpoint.key === undefined ? {} : { key: Buffer.from(endpoint.key) })
-          })
-    const pull = yield* Socket.readerBytes(socket).pipe(Effect.mapError((e) => toConnectionError(endpoint, e)))
-    const writer = yield* socket.writer
+        : NodeSocket.makeTls({ ...tlsOptions(endpoint), openTimeout })
+    // the socket lives in a scope of its own, so that `close` can close it before the caller's scope ends
+    const scope = yield* Scope.fork(yield* Effect.scope)
+    const pull = yield* Socket.readerBytes(socket).pipe(
+      Scope.provide(scope),
+      Effect.mapError((e) => toConnectionError(endpoint, e))
+    )
+    const writer = yield* Scope.provide(socket.writer, scope)
     const outbox = yield* Queue.unbounded<string | Uint8Array>()
     let handlers: LinkHandlers | undefined
     let closed = false
@@ -95,23 +84,25 @@ export const connect = (endpoint: Endpoint, options?: ConnectOptions) =>
       if (handlers === undefined) earlyClose = error
       else handlers.onClose(error)
     }
-    yield* Effect.forkScoped(
-      Effect.gen(function* () {
-        while (true) {
-          const chunks = yield* pull
-          for (const chunk of chunks) {
-            if (handlers === undefined) early.push(chunk)
-            else handlers.onData(chunk)
-          }
+    yield* Effect.gen(function* () {
+      while (true) {
+        const chunks = yield* pull
+        for (const chunk of chunks) {
+          if (handlers === undefined) early.push(chunk)
+          else handlers.onData(chunk)
         }
-      }).pipe(Effect.catch((e) => Effect.sync(() => deliverClose(toConnectionError(endpoint, e)))))
+      }
+    }).pipe(
+      Effect.catch((e) => Effect.sync(() => deliverClose(toConnectionError(endpoint, e)))),
+      Effect.forkIn(scope)
     )
-    yield* Effect.forkScoped(
-      Effect.gen(function* () {
-        while (true) {
-          yield* writer.writeAll(yield* Queue.takeAll(outbox))
-        }
-      }).pipe(Effect.catch((e) => Effect.sync(() => deliverClose(toConnectionError(endpoint, e)))))
+    yield* Effect.gen(function* () {
+      while (true) {
+        yield* writer.writeAll(yield* Queue.takeAll(outbox))
+      }
+    }).pipe(
+      Effect.catch((e) => Effect.sync(() => deliverClose(toConnectionError(endpoint, e)))),
+      Effect.forkIn(scope)
     )
     const link: Link = {
       endpoint,
@@ -125,7 +116,9 @@ export const connect = (endpoint: Endpoint, options?: ConnectOptions) =>
         if (earlyClose !== undefined) h.onClose(earlyClose)
       },
       close: () => {
+        if (closed) return
         closed = true
+        Effect.runFork(Scope.close(scope, Exit.void))
       }
     }
     return link

@@ -1,7 +1,7 @@
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { eventually, RedisServer } from "@fxredis/testing"
+import { eventually, FakeServer, RedisServer } from "@fxredis/testing"
 import { type ConnectionError, type Endpoint, type Link, NodeTransport, Transport } from "@fxredis/transport"
 import * as SocketTransport from "@fxredis/transport/SocketTransport"
 import { Deferred, Effect, Exit, Scope } from "effect"
@@ -107,6 +107,21 @@ for (const [name, transport] of Object.entries(transports)) {
         assert.strictEqual(error.reason, "Closed")
         yield* Scope.close(scope, Exit.void)
         assert.strictEqual(closes, 1)
+      })
+    )
+
+    it.live("close() closes the socket at once, before its scope ends, and reports no onClose", () =>
+      Effect.gen(function* () {
+        const fake = yield* FakeServer.make({ reply: () => "silent" })
+        let closes = 0
+        const link = yield* transport.connect(fake.tcp)
+        link.listen({ onData: () => {}, onDrain: () => {}, onClose: () => closes++ })
+        yield* eventually(Effect.sync(() => fake.open() === 1))
+        link.close()
+        // the scope of this test is still open: only close() can have closed it
+        yield* eventually(Effect.sync(() => fake.open() === 0))
+        assert.strictEqual(fake.open(), 0)
+        assert.strictEqual(closes, 0)
       })
     )
   })
