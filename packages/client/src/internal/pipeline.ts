@@ -1,7 +1,7 @@
 /**
  * The synchronous core of one connection: the FIFO of waiting commands, write coalescing, reply matching,
  * command deadlines and the offline queue. No Effect runs per command here except the `Effect.callback` the caller
- * suspends on; the Effect side (`RedisConnection.ts`) owns the lifecycle: connecting, the handshake, reconnecting.
+ * suspends on; the Effect side (`internal/connection.ts`) owns the lifecycle: connecting, the handshake, reconnecting.
  *
  * Invariants:
  * - Every command resolves exactly once: with its reply, a `ReplyError`, a `CommandTimeoutError`, a
