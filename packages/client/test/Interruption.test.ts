@@ -4,7 +4,7 @@
  * replies are refused or detected without harming other fibers' commands.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Redis } from "@fxredis/client"
+import { Command, Redis } from "@fxredis/client"
 import type { CommandArg } from "@fxredis/protocol"
 import { FakeServer, RedisServer } from "@fxredis/testing"
 import { Effect, Exit, Fiber, Option } from "effect"
@@ -152,6 +152,19 @@ describe("connection-state commands on a shared connection", () => {
       const own = yield* redis.dedicated
       assert.strictEqual(yield* own.send("SELECT", "5"), "OK")
       assert.strictEqual(yield* own.send("CLIENT", "SETNAME", "mine"), "OK")
+    })
+  )
+})
+
+describe("a command descriptor without a reply transform", () => {
+  it.live("is a defect of that command alone; the connection keeps serving", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make()
+      const redis = yield* client(server, "unix", { commandTimeout: "20 seconds" })
+      const broken = Command.make(["PING"], undefined as unknown as typeof Command.raw)
+      const exit = yield* Effect.exit(redis.run(broken))
+      assert.isTrue(Exit.hasDies(exit))
+      assert.strictEqual(yield* redis.echo("still serving"), "still serving")
     })
   )
 })

@@ -181,6 +181,10 @@ export class Pipeline {
     if (invalid !== undefined) {
       return resume(Exit.fail(new InvalidCommandError({ command: commandName(args?.[0]), message: invalid })))
     }
+    // a descriptor without a reply transform is a bug in its builder: a defect for this command, not a stuck flush
+    if (typeof transform !== "function") {
+      return resume(Exit.die(new TypeError(`the reply transform of ${commandName(args[0])} is not a function`)))
+    }
     if (binding !== undefined && binding.id !== undefined && (binding.id !== this.linkId || this.link === undefined)) {
       return resume(Exit.fail(this.lostLink(args[0])))
     }
