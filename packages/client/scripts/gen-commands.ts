@@ -1,6 +1,8 @@
 /**
  * `pnpm gen:commands`: starts a throwaway redis-server (`@fxredis/testing`), reads its command table and writes
- * `packages/client/src/commands/catalogue.generated.ts`, then checks that `biome format` leaves it unchanged.
+ * `packages/client/src/commands/catalogue.generated.ts` (then checks that `biome format` leaves it unchanged), and the
+ * typed methods generated from it, `packages/client/src/commands/methods.generated.ts` (written through `biome format`;
+ * reply shapes from `src/commands/internal/ReplyKinds.ts`, see `derive-replies.ts`).
  *
  * Run with Node 24 (it runs .ts directly): `node packages/client/scripts/gen-commands.ts`.
  */
@@ -10,8 +12,12 @@ import { fileURLToPath } from "node:url"
 import { RedisServer } from "@fxredis/testing"
 import { Effect } from "effect"
 import { fetchSpecs, render } from "../src/commands/internal/CommandSpecs.ts"
+import { formatMethods } from "../src/commands/internal/FormatMethods.ts"
+import { generated, renderMethods } from "../src/commands/internal/RenderMethods.ts"
+import { replyKinds } from "../src/commands/internal/ReplyKinds.ts"
 
 const target = fileURLToPath(new URL("../src/commands/catalogue.generated.ts", import.meta.url))
+const methodsTarget = fileURLToPath(new URL("../src/commands/methods.generated.ts", import.meta.url))
 const root = fileURLToPath(new URL("../../../", import.meta.url))
 
 const program = Effect.gen(function* () {
@@ -28,6 +34,13 @@ const program = Effect.gen(function* () {
   if (formatted !== text) {
     return yield* Effect.die(new Error("render() is not in biome's format: fix render() so the output is stable"))
   }
+  const methods = formatMethods(renderMethods(specs.commands, replyKinds))
+  Fs.writeFileSync(methodsTarget, methods)
+  const rows = generated(specs.commands)
+  const typed = rows.filter((c) => replyKinds[c[0]] !== undefined).length
+  yield* Effect.log(
+    `wrote ${methodsTarget}: ${rows.length} methods, ${typed} with typed replies, ${methods.length} bytes`
+  )
   const top = specs.commands.filter((c) => !c[0].includes("|")).length
   yield* Effect.log(
     `wrote ${target}: redis ${specs.version}, ${top} commands, ${specs.commands.length - top} subcommands, ${text.length} bytes`

@@ -587,3 +587,48 @@ export const scanPage = (value: RespValue): Exit.Exit<readonly [string, Array<st
  */
 export const time = (value: RespValue): Exit.Exit<readonly [number, number], RedisError> =>
   Exit.map(strings(value), (parts) => [Number(parts[0]), Number(parts[1])] as const)
+
+/** an array of integers (BITFIELD_RO). @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["BITFIELD_RO", "flags", "GET", "u4", "0"], Command.numbers) // reply: Array<number>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
+export const numbers = (value: RespValue): Exit.Exit<Array<number>, RedisError> => {
+  if (!Array.isArray(value)) return unexpected(value, "an array")
+  const items: ReadonlyArray<RespValue> = value
+  const out: Array<number> = new Array(items.length)
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]
+    if (typeof item === "number") out[i] = item
+    else if (typeof item === "bigint") out[i] = Number(item)
+    else return unexpected(item, "an integer")
+  }
+  return Exit.succeed(out)
+}
+
+/** an array of floats or nils (ZMSCORE). @category transforms @since 0.1.0
+ * @example
+ * ```ts
+ * import { Command, Redis } from "@fxredis/client"
+ *
+ * const command = Command.make(["ZMSCORE", "board", "ada", "bob"], Command.optionFloats) // reply: Array<Option<number>>
+ * const result = Redis.use((redis) => redis.run(command))
+ * ```
+ *
+ */
+export const optionFloats = (value: RespValue): Exit.Exit<Array<Option.Option<number>>, RedisError> => {
+  if (!Array.isArray(value)) return unexpected(value, "an array")
+  const items: ReadonlyArray<RespValue> = value
+  const out: Array<Option.Option<number>> = new Array(items.length)
+  for (let i = 0; i < items.length; i++) {
+    const item = Exit.getSuccess(optionFloat(items[i]))
+    if (Option.isNone(item)) return unexpected(items[i], "a float or nil")
+    out[i] = item.value
+  }
+  return Exit.succeed(out)
+}

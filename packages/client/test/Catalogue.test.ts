@@ -9,6 +9,9 @@ import { assert, describe, it, layer } from "@effect/vitest"
 import * as Catalogue from "@fxredis/client/commands/Catalogue"
 import { commands } from "@fxredis/client/commands/catalogue.generated"
 import { fetchSpecs, query, render } from "@fxredis/client/commands/internal/CommandSpecs"
+import { formatMethods } from "@fxredis/client/commands/internal/FormatMethods"
+import { renderMethods } from "@fxredis/client/commands/internal/RenderMethods"
+import { replyKinds } from "@fxredis/client/commands/internal/ReplyKinds"
 import type { RawCommand } from "@fxredis/client/commands/RawCommand"
 import { type CommandArg, ErrorReply, type RespValue } from "@fxredis/protocol"
 import { RedisServer } from "@fxredis/testing"
@@ -25,6 +28,7 @@ const servers = Layer.effect(
 )
 
 const generatedFile = fileURLToPath(new URL("../src/commands/catalogue.generated.ts", import.meta.url))
+const methodsFile = fileURLToPath(new URL("../src/commands/methods.generated.ts", import.meta.url))
 
 // ---------------------------------------------------------------------------------------------------------------
 // Example command lines, generated from the COMMAND DOCS argument trees
@@ -187,6 +191,11 @@ layer(servers, { excludeTestServices: true, timeout: "60 seconds" })("the catalo
       const specs = yield* fetchSpecs(plain.unix.path)
       assert.deepStrictEqual(commands, specs.commands)
       assert.strictEqual(Fs.readFileSync(generatedFile, "utf8"), render(specs))
+      assert.strictEqual(
+        Fs.readFileSync(methodsFile, "utf8"),
+        formatMethods(renderMethods(specs.commands, replyKinds)),
+        "methods.generated.ts is stale: regenerate with `pnpm gen:commands`"
+      )
     })
   )
 

@@ -5,6 +5,7 @@
  */
 import type { Effect } from "effect"
 import type { Command } from "../Command.ts"
+import * as Generated from "../commands/methods.generated.ts"
 import type { RedisError } from "../RedisErrors.ts"
 import * as Hashes from "./commands/Hashes.ts"
 import * as Keys from "./commands/Keys.ts"
@@ -14,8 +15,14 @@ import * as Sets from "./commands/Sets.ts"
 import * as Streams from "./commands/Streams.ts"
 import * as Strings from "./commands/Strings.ts"
 
-/** Every typed command, by method name. @internal */
+/**
+ * Every typed command, by method name: the generated methods (one per command and subcommand of the catalogue),
+ * then the curated ones, which win where both exist.
+ *
+ * @internal
+ */
 export const table = {
+  ...Generated,
   ...Strings,
   ...Keys,
   ...Hashes,
