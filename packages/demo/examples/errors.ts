@@ -7,7 +7,9 @@ const program = Effect.gen(function* () {
   return yield* redis.incr("not-a-number")
 }).pipe(
   // every failure is a typed value: catch the ones you care about by tag
-  Effect.catchTag("ReplyError", (e) => Effect.succeed(`the server refused (${e.code}): ${e.message.slice(e.code.length + 1)}`)),
+  Effect.catchTag("ReplyError", (e) =>
+    Effect.succeed(`the server refused (${e.code}): ${e.message.slice(e.code.length + 1)}`)
+  ),
   Effect.catchTag("CommandTimeoutError", () => Effect.succeed("too slow")),
   Effect.catchTag("ConnectionError", (e) => Effect.succeed(`unavailable (${e.reason})`))
 )
