@@ -6,7 +6,14 @@
  * - A pool (`poolSize > 1`) sends each command to the next connection that is up, round-robin.
  * - Blocking commands (BLPOP, BRPOP, BLMOVE, XREAD BLOCK) take a connection of their own from a small pool, so they
  *   never stall other commands; interrupting one closes its connection (it may still be blocked on the server).
- * - Pub/sub runs on a connection of its own (RESP3), re-subscribed after every reconnect.
+ * - Pub/sub runs on a connection of its own (RESP3), re-subscribed after every reconnect: `subscribe`, `psubscribe`
+ *   and `ssubscribe` (Redis 7 shard channels) are Streams; `subscription` is held by a Scope and says when the
+ *   server has subscribed (`subscribed`), so that a message published after it is delivered. `publish` and
+ *   `spublish` answer how many subscribers received the message.
+ * - `keyPrefix` is prepended to every key argument, where the command catalogue's key specs locate keys, before
+ *   routing (a sharded client places the prefixed key); never to values, channels or script bodies. `KEYS` and
+ *   `SCAN` match under the prefix and return keys without it. Replies that carry key names otherwise (BLPOP's key,
+ *   XREAD's stream names, KEYS inside a transaction) carry the full, prefixed name.
  * - Transactions pin one connection, which leaves the rotation until the transaction ends.
  *
  * Interrupting a command, timing it out or closing the layer's scope never desynchronises a connection; closing
@@ -18,11 +25,24 @@ import { createHash } from "node:crypto"
 import type { CommandArg, RespValue } from "@fxredis/protocol"
 import { type Endpoint, type EndpointError, Transport } from "@fxredis/transport"
 import * as NodeTransport from "@fxredis/transport/NodeTransport"
-import { type Config, Context, Effect, Layer, Option, type Redacted, type Scope, Stream } from "effect"
+import {
+  type Cause,
+  type Config,
+  Context,
+  Effect,
+  Layer,
+  Option,
+  Queue,
+  type Redacted,
+  type Scope,
+  Stream
+} from "effect"
 import * as C from "./Command.ts"
+import { keys as keyPositions } from "./commands/Catalogue.ts"
+import type { Value } from "./internal/commands/Strings.ts"
 import { type Bound, bind, type Table } from "./internal/commands.ts"
 import * as Node from "./internal/node.ts"
-import { commandName } from "./internal/pipeline.ts"
+import { commandName, type Transform } from "./internal/pipeline.ts"
 import type * as Subscriber from "./internal/subscriber.ts"
 import * as TransactionImpl from "./internal/transaction.ts"
 import {
@@ -125,6 +145,61 @@ export type Transaction = TransactionImpl.Transaction
 export type Message = Subscriber.Message
 
 /**
+ * What a `redis.subscription` listens to: channels (`SUBSCRIBE`), patterns (`PSUBSCRIBE`) and shard channels
+ * (`SSUBSCRIBE`, Redis 7), in any mix.
+ *
+ * @example
+ * ```ts
+ * import type { SubscriptionOptions } from "@fxredis/client"
+ *
+ * const orders: SubscriptionOptions = { channels: ["orders"], patterns: ["orders:*"], shardChannels: ["{eu}:orders"] }
+ * ```
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface SubscriptionOptions {
+  readonly channels?: ReadonlyArray<string> | undefined
+  readonly patterns?: ReadonlyArray<string> | undefined
+  readonly shardChannels?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * A subscription held by a Scope (see `RedisShape.subscription`).
+ *
+ * - It is registered when it is made: messages published from the moment the server has subscribed are kept for
+ *   `messages` (in memory, unbounded: consume them), even before `messages` runs.
+ * - `subscribed` succeeds once the server has subscribed every name on the subscriber connection's current link:
+ *   a message published after it succeeds is delivered (no retries, no sleeps). It can be run at any time: after a
+ *   reconnect (when every name is subscribed again) it waits for the re-subscription. It fails with
+ *   `CommandTimeoutError` or `ConnectionError` when the server cannot be reached in time.
+ * - `messages` is meant for one consumer; it ends when the Scope closes. Closing the Scope unsubscribes.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "@fxredis/client"
+ * import { Effect, Fiber, Stream } from "effect"
+ *
+ * const program = Effect.gen(function* () {
+ *   const redis = yield* Redis
+ *   const news = yield* redis.subscription({ channels: ["news"] })
+ *   yield* news.subscribed // live: what is published from now on is delivered
+ *   const firstTwo = yield* Effect.forkChild(Stream.runCollect(Stream.take(news.messages, 2)))
+ *   yield* redis.publish("news", "hello")
+ *   yield* redis.publish("news", "world")
+ *   return yield* Fiber.join(firstTwo)
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface Subscription {
+  readonly messages: Stream.Stream<Message, RedisError>
+  readonly subscribed: Effect.Effect<void, RedisError>
+}
+
+/**
  * The shape of the `Redis` service.
  *
  * @example
@@ -161,6 +236,17 @@ export interface RedisShape extends Bound<Table> {
   readonly subscribe: (...channels: ReadonlyArray<string>) => Stream.Stream<Message, RedisError>
   /** messages on channels matching these patterns */
   readonly psubscribe: (...patterns: ReadonlyArray<string>) => Stream.Stream<Message, RedisError>
+  /** messages on these shard channels (`SSUBSCRIBE`, Redis 7); on a sharded client each on its channel's shard */
+  readonly ssubscribe: (...shardChannels: ReadonlyArray<string>) => Stream.Stream<Message, RedisError>
+  /**
+   * a subscription held by the current Scope, with a `subscribed` signal (see `Subscription`): subscribe, await
+   * `subscribed`, then publish knowing the message is delivered
+   */
+  readonly subscription: (options: SubscriptionOptions) => Effect.Effect<Subscription, never, Scope.Scope>
+  /** `PUBLISH`: how many subscribers received the message (on a sharded client, on the channel's shard) */
+  readonly publish: (channel: string, message: Value) => Effect.Effect<number, RedisError>
+  /** `SPUBLISH` (Redis 7): how many shard-channel subscribers received the message */
+  readonly spublish: (shardChannel: string, message: Value) => Effect.Effect<number, RedisError>
   /** runs `body` on one connection that leaves the rotation until it ends (see `Transaction`) */
   readonly transaction: <A, E, R>(
     body: (tx: Transaction) => Effect.Effect<A, E, R>
@@ -229,6 +315,80 @@ const pairs = (raw: Array<string>): Array<readonly [string, string]> => {
 const scoredPairs = (raw: Array<string>): Array<C.ScoredMember> =>
   pairs(raw).map(([member, score]) => ({ member, score: parseFloat(score) }))
 
+/** a glob that matches `text` literally (SCAN's MATCH) */
+const escapeGlob = (text: string): string => text.replace(/[\\*?[\]]/g, "\\$&")
+
+/**
+ * Prepends `prefix` to the key arguments of a command, where the command catalogue locates keys (Redis' key specs:
+ * `not_key` arguments such as SPUBLISH's channel are left alone). A command the catalogue does not know, or whose
+ * keys cannot be located (the server will reject it), is sent as it is.
+ *
+ * `KEYS pattern` and `SCAN … [MATCH pattern]` list keys: their pattern is put under the prefix (escaped, so that
+ * the prefix matches literally; a SCAN without MATCH gets `MATCH <prefix>*`) and the keys they return are given back
+ * without it, so that the client sees the keyspace under its prefix and what it lists can be passed back to it.
+ */
+const keyPrefixer = (prefix: string) => {
+  const bytes = new TextEncoder().encode(prefix)
+  const glob = escapeGlob(prefix)
+  const add = (arg: CommandArg): CommandArg => {
+    if (arg instanceof Uint8Array) {
+      const out = new Uint8Array(bytes.length + arg.length)
+      out.set(bytes, 0)
+      out.set(arg, bytes.length)
+      return out
+    }
+    return prefix + String(arg)
+  }
+  const strip = (key: RespValue): RespValue => {
+    if (typeof key === "string") return key.startsWith(prefix) ? key.slice(prefix.length) : key
+    if (key instanceof Uint8Array && key.length >= bytes.length && bytes.every((b, i) => key[i] === b)) {
+      return key.subarray(bytes.length)
+    }
+    return key
+  }
+  const stripKeys = (value: RespValue): RespValue =>
+    Array.isArray(value) ? (value as ReadonlyArray<RespValue>).map(strip) : value
+  const listing = (transform: Transform, reshape: (value: RespValue) => RespValue): Transform =>
+    Object.assign((value: RespValue) => transform(reshape(value)), transform.binary ? { binary: true } : {})
+  const text = (arg: CommandArg | undefined) =>
+    typeof arg === "string" ? arg : arg instanceof Uint8Array ? new TextDecoder().decode(arg) : String(arg)
+  const word = (arg: CommandArg | undefined) =>
+    typeof arg === "string"
+      ? arg.toUpperCase()
+      : arg instanceof Uint8Array
+        ? new TextDecoder().decode(arg).toUpperCase()
+        : ""
+  return <T extends { readonly args: ReadonlyArray<CommandArg>; readonly transform: Transform }>(command: T): T => {
+    const name = word(command.args[0])
+    if (name === "KEYS" && command.args.length === 2) {
+      return {
+        ...command,
+        args: ["KEYS", glob + text(command.args[1])],
+        transform: listing(command.transform, stripKeys)
+      }
+    }
+    if (name === "SCAN" && command.args.length >= 2) {
+      const args = command.args.slice()
+      let matched = false
+      for (let i = 2; i + 1 < args.length; i += 2) {
+        if (word(args[i]) === "MATCH") {
+          args[i + 1] = glob + text(args[i + 1])
+          matched = true
+        }
+      }
+      if (!matched) args.push("MATCH", `${glob}*`)
+      const page = (value: RespValue): RespValue =>
+        Array.isArray(value) && value.length === 2 ? [value[0], stripKeys(value[1])] : value
+      return { ...command, args, transform: listing(command.transform, page) }
+    }
+    const at = keyPositions(command.args)
+    if (at === undefined || at.length === 0) return command
+    const args = command.args.slice()
+    for (const i of at) args[i] = add(args[i])
+    return { ...command, args }
+  }
+}
+
 /** The transport to use: a `Transport` in the context, else Node's. */
 const currentTransport = Effect.map(Effect.serviceOption(Transport), (t) =>
   Option.getOrElse(t, () => NodeTransport.make)
@@ -247,22 +407,44 @@ const makeShape = (parts: {
   readonly shardOf: (key: string) => string
   /** a sharded client's shard names and placement (its dedicated connections route the same way) */
   readonly ring?: RedisSharded.Options | undefined
-  readonly subscribe: Subscriber.Subscriber["subscribe"]
+  readonly listen: Subscriber.Subscriber["listen"]
   readonly select: (commands: ReadonlyArray<C.Command<unknown>>) => Effect.Effect<TransactionImpl.Selection, RedisError>
+  /** `keyPrefix` (empty: none) */
+  readonly prefix: string
 }): RedisShape => {
+  const prefix = parts.prefix
+  const prefixed = prefix === "" ? undefined : keyPrefixer(prefix)
+  const run = (prefixed === undefined ? parts.run : (command) => parts.run(prefixed(command))) as <A>(
+    command: C.Command<A>
+  ) => Effect.Effect<A, RedisError>
+  const select: typeof parts.select =
+    prefixed === undefined
+      ? parts.select
+      : (commands) =>
+          Effect.map(parts.select(commands.map(prefixed)), (selection) => ({
+            id: selection.id,
+            pin: Effect.map(selection.pin, (pinned) => ({
+              ...pinned,
+              run: (command: C.Command<unknown>) => pinned.run(prefixed(command)),
+              connection: {
+                ...pinned.connection,
+                runBatch: (commands, binding) => pinned.connection.runBatch(commands.map(prefixed), binding)
+              }
+            }))
+          }))
   const dedicated: Effect.Effect<Dedicated, RedisError> = Effect.gen(function* () {
     const opened: Array<Node.Dedicated> = []
     const closeAll = Effect.forEach(opened, (d) => d.close, { discard: true })
     yield* Effect.forEach(parts.nodes, (node) => Effect.map(node.dedicated, (d) => opened.push(d)), {
       discard: true
     }).pipe(Effect.onError(() => closeAll))
-    const route = opened.length === 1 ? opened[0].run : RedisSharded.make(opened, parts.ring).run
+    const routed = opened.length === 1 ? opened[0].run : RedisSharded.make(opened, parts.ring).run
+    const route = prefixed === undefined ? routed : (command: C.Command<unknown>) => routed(prefixed(command))
     return {
       send: (command, ...args) => route(C.make([command, ...args], C.raw)) as Effect.Effect<RespValue, RedisError>,
       close: closeAll
     }
   })
-  const run = parts.run as <A>(command: C.Command<A>) => Effect.Effect<A, RedisError>
   const scripts = new Map<string, Script>()
   const script = (source: string): Script => {
     const cached = scripts.get(source)
@@ -282,16 +464,46 @@ const makeShape = (parts: {
     scripts.set(source, made)
     return made
   }
+  const stream = (kind: Subscriber.Kind, names: ReadonlyArray<string>) =>
+    Stream.callback<Message, RedisError>((queue) =>
+      parts.listen(kind, names, (m) => {
+        Queue.offerUnsafe(queue, m)
+      })
+    )
+  const subscription = (options: SubscriptionOptions) =>
+    Effect.gen(function* () {
+      const queue = yield* Queue.unbounded<Message, Cause.Done>()
+      yield* Effect.addFinalizer(() => Queue.end(queue))
+      const listener = (m: Message) => {
+        Queue.offerUnsafe(queue, m)
+      }
+      const lives: Array<Effect.Effect<void, RedisError>> = []
+      const kinds = [
+        ["channel", options.channels],
+        ["pattern", options.patterns],
+        ["shard", options.shardChannels]
+      ] as const
+      for (const [kind, names] of kinds) {
+        if (names !== undefined && names.length > 0) lives.push(yield* parts.listen(kind, names, listener))
+      }
+      return {
+        messages: Stream.fromQueue(queue) as Stream.Stream<Message, RedisError>,
+        subscribed: Effect.all(lives, { concurrency: "unbounded", discard: true })
+      } satisfies Subscription
+    })
   return {
-    ...bind(parts.run),
+    ...bind(run as (command: C.Command<unknown>) => Effect.Effect<unknown, RedisError>),
     run,
     send: (command, ...args) => run(C.make([command, ...args], C.raw)),
+    // every server's keys in turn; with a prefix, SCAN is put under it (see keyPrefixer)
     scan: (options) =>
       Stream.flatMap(
         Stream.fromIterable(parts.nodes),
         (node) =>
           scanStream(
-            node.run as <A>(command: C.Command<A>) => Effect.Effect<A, RedisError>,
+            (prefixed === undefined ? node.run : (command) => node.run(prefixed(command))) as <A>(
+              command: C.Command<A>
+            ) => Effect.Effect<A, RedisError>,
             ["SCAN"],
             options,
             (raw) => raw
@@ -303,10 +515,14 @@ const makeShape = (parts: {
     zscan: (key, options) => scanStream(run, ["ZSCAN", key], options, scoredPairs),
     script,
     eval: (source, keys, args) => script(source).run(keys, args),
-    subscribe: (...channels) => parts.subscribe("channel", channels),
-    psubscribe: (...patterns) => parts.subscribe("pattern", patterns),
-    transaction: (body) => TransactionImpl.run(parts.select, body),
-    shardOf: parts.shardOf,
+    subscribe: (...channels) => stream("channel", channels),
+    psubscribe: (...patterns) => stream("pattern", patterns),
+    ssubscribe: (...shardChannels) => stream("shard", shardChannels),
+    subscription,
+    publish: (channel, message) => run(C.make(["PUBLISH", channel, message], C.number)),
+    spublish: (shardChannel, message) => run(C.make(["SPUBLISH", shardChannel, message], C.number)),
+    transaction: (body) => TransactionImpl.run(select, body),
+    shardOf: prefix === "" ? parts.shardOf : (key) => parts.shardOf(prefix + key),
     dedicated,
     endpoints: parts.nodes.map((n) => n.name)
   }
@@ -331,6 +547,7 @@ const make = (
         : options
     )
     const ring = resolved.length === 1 ? undefined : yield* shardLayout(options, resolved)
+    const prefix = options.keyPrefix ?? "" // validated by resolve
     const transport = yield* currentTransport
     const nodes = yield* Effect.forEach(resolved, (o) => Node.make(o, transport, lazy), { concurrency: "unbounded" })
     if (ring === undefined || nodes.length === 1) {
@@ -339,8 +556,9 @@ const make = (
         run: node.run,
         nodes,
         shardOf: () => node.name,
-        subscribe: node.subscriber.subscribe,
-        select: () => Effect.succeed({ id: node.name, pin: node.pin })
+        listen: node.subscriber.listen,
+        select: () => Effect.succeed({ id: node.name, pin: node.pin }),
+        prefix
       })
     }
     const sharded = RedisSharded.make(nodes, ring)
@@ -349,20 +567,23 @@ const make = (
       nodes,
       ring,
       shardOf: (key) => sharded.nodeOf(key).name,
-      subscribe: (kind, names) => {
-        const groups = new Map<Node.Node, Array<string>>()
-        for (const name of names) {
-          for (const node of kind === "channel" ? [sharded.nodeOf(name)] : nodes) {
-            const group = groups.get(node) ?? []
-            group.push(name)
-            groups.set(node, group)
+      prefix,
+      // a channel (or shard channel) lives on the shard its name routes to, as PUBLISH/SPUBLISH are routed; a
+      // pattern may match channels of any shard
+      listen: (kind, names, listener) =>
+        Effect.gen(function* () {
+          const groups = new Map<Node.Node, Array<string>>()
+          for (const name of names) {
+            for (const node of kind === "pattern" ? nodes : [sharded.nodeOf(name)]) {
+              const group = groups.get(node) ?? []
+              group.push(name)
+              groups.set(node, group)
+            }
           }
-        }
-        return Stream.mergeAll(
-          [...groups].map(([node, group]) => node.subscriber.subscribe(kind, group)),
-          { concurrency: "unbounded" }
-        )
-      },
+          const lives: Array<Effect.Effect<void, RedisError>> = []
+          for (const [node, group] of groups) lives.push(yield* node.subscriber.listen(kind, group, listener))
+          return Effect.all(lives, { concurrency: "unbounded", discard: true })
+        }),
       select: (commands) =>
         Effect.map(sharded.select(commands), (node) =>
           node === undefined

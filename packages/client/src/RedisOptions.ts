@@ -96,6 +96,12 @@ export interface RedisOptions {
   readonly tracing?: boolean | "auto" | undefined
   /** per-command metrics (duration histogram, in-flight count); default false */
   readonly commandMetrics?: boolean | undefined
+  /**
+   * prepended to every key argument (found by the command catalogue's key specs, as Redis finds keys) before
+   * routing, never to values, channels or script bodies; `KEYS`, `SCAN` and `redis.scan()` match under the prefix
+   * and return keys without it. See the README's "Key prefix" section. Default: none. (Since 0.2.0.)
+   */
+  readonly keyPrefix?: string | undefined
 }
 
 /**
@@ -352,6 +358,7 @@ export const resolve = (
     if (options.tracing !== undefined && typeof options.tracing !== "boolean" && options.tracing !== "auto") {
       return yield* configError("tracing", options.tracing, 'true, false or "auto"')
     }
+    yield* optionalString("keyPrefix", options.keyPrefix)
     const clientName = yield* optionalString("clientName", options.clientName)
     if (clientName !== undefined && !/^[!-~]*$/.test(clientName)) {
       return yield* configError("clientName", clientName, "printable ASCII without spaces (Redis' rule)")

@@ -16,9 +16,12 @@ export {
   type ScanOptions,
   type Script,
   type SeedOptions,
+  type Subscription,
+  type SubscriptionOptions,
   type Transaction
 } from "./Redis.ts"
 export * from "./RedisErrors.ts"
 export * from "./RedisOptions.ts"
 export * as RedisSharded from "./RedisSharded.ts"
+export * as RedisStreams from "./RedisStreams.ts"
 export * as RedisTelemetry from "./RedisTelemetry.ts"
