@@ -16,7 +16,7 @@
  */
 import { type Endpoint, EndpointError, format, parseUrl, validate } from "@fxredis/transport"
 import { Config, Duration, Effect, Option, Redacted, Schedule } from "effect"
-import { type ConnectionError, RedisConfigError } from "./RedisErrors.ts"
+import { type ConnectionError, RedisConfigError, type ReplyError } from "./RedisErrors.ts"
 import type { NamedEndpoint, Placement } from "./RedisSharded.ts"
 
 /**
@@ -102,6 +102,14 @@ export interface RedisOptions {
    * and return keys without it. See the README's "Key prefix" section. Default: none. (Since 0.2.0.)
    */
   readonly keyPrefix?: string | undefined
+  /**
+   * retries a command that fails with a transient server error (`LOADING`, `BUSY`, `TRYAGAIN`, `CLUSTERDOWN`,
+   * `MASTERDOWN`) on this Schedule, fed the `ReplyError`. Only commands Redis flags `readonly` are retried, unless
+   * `retryWrites` is true: a write may have been applied before the error. Default: no retry. (Since 0.2.0.)
+   */
+  readonly retry?: Schedule.Schedule<unknown, ReplyError> | undefined
+  /** with `retry`, retry writes too (only for idempotent use); default false. (Since 0.2.0.) */
+  readonly retryWrites?: boolean | undefined
 }
 
 /**
@@ -139,6 +147,8 @@ export interface ResolvedOptions {
   readonly maxBlockingConnections: number
   readonly tracing: boolean | "auto"
   readonly commandMetrics: boolean
+  readonly retry: Schedule.Schedule<unknown, ReplyError> | undefined
+  readonly retryWrites: boolean
 }
 
 /**
@@ -359,6 +369,10 @@ export const resolve = (
       return yield* configError("tracing", options.tracing, 'true, false or "auto"')
     }
     yield* optionalString("keyPrefix", options.keyPrefix)
+    if (options.retry !== undefined && !Schedule.isSchedule(options.retry)) {
+      return yield* configError("retry", options.retry, "a Schedule")
+    }
+    const retryWrites = yield* boolean("retryWrites", options.retryWrites, false)
     const clientName = yield* optionalString("clientName", options.clientName)
     if (clientName !== undefined && !/^[!-~]*$/.test(clientName)) {
       return yield* configError("clientName", clientName, "printable ASCII without spaces (Redis' rule)")
@@ -409,7 +423,9 @@ export const resolve = (
         poolSize,
         maxBlockingConnections,
         tracing: options.tracing ?? false,
-        commandMetrics
+        commandMetrics,
+        retry: options.retry,
+        retryWrites
       })
     }
     return resolved
@@ -456,5 +472,6 @@ export const redisOptionsConfig: Config.Config<RedisOptions> = Config.all({
   database: optional(Config.Int("REDIS_DATABASE")),
   poolSize: optional(Config.Int("REDIS_POOL_SIZE")),
   commandTimeout: optional(Config.String("REDIS_COMMAND_TIMEOUT").pipe(Config.map(durationText))),
-  connectTimeout: optional(Config.String("REDIS_CONNECT_TIMEOUT").pipe(Config.map(durationText)))
+  connectTimeout: optional(Config.String("REDIS_CONNECT_TIMEOUT").pipe(Config.map(durationText))),
+  keyPrefix: optional(Config.String("REDIS_KEY_PREFIX"))
 })

@@ -4,9 +4,11 @@
  *
  * @internal
  */
+import { isTransient } from "@fxredis/protocol"
 import type { Transport } from "@fxredis/transport"
-import { Duration, Effect, Exit, Metric, Pool, Scope } from "effect"
+import { Duration, Effect, Exit, Metric, Pool, type Schedule, Scope } from "effect"
 import type { Command } from "../Command.ts"
+import * as Catalogue from "../commands/Catalogue.ts"
 import { type ConnectionError, PoolExhaustedError, type RedisError } from "../RedisErrors.ts"
 import type { ResolvedOptions } from "../RedisOptions.ts"
 import { poolWaits } from "../RedisTelemetry.ts"
@@ -162,7 +164,21 @@ export const make = (
         ? target.connection.run(command.args, command.transform)
         : Effect.flatMap(waitForUnpinned, () => bare(command))
     }
-    const run = yield* instrument(options, bare)
+    const instrumented = yield* instrument(options, bare)
+    // `while` lets only transient ReplyErrors reach the Schedule, so it is fed the ReplyError its type promises
+    const retry = options.retry as Schedule.Schedule<unknown, RedisError> | undefined
+    // transient server errors (LOADING, BUSY, TRYAGAIN, …) retried on the `retry` Schedule: commands Redis flags
+    // readonly only, unless `retryWrites` (a write may have been applied before the error)
+    const run =
+      retry === undefined
+        ? instrumented
+        : (command: Command<unknown>) =>
+            options.retryWrites || Catalogue.isReadonly(command.args)
+              ? Effect.retry(instrumented(command), {
+                  schedule: retry,
+                  while: (error: RedisError) => error._tag === "ReplyError" && isTransient(error.code)
+                })
+              : instrumented(command)
 
     const pinnedRuns = new Map<
       RedisConnection.RedisConnection,
