@@ -189,8 +189,22 @@ export class EndpointError extends Schema.TaggedError<EndpointError>()("Endpoint
   message: Schema.String
 }) {}
 
-const mask = (url: string): string =>
-  url.replace(/(\/\/[^/@]*?:)[^/@]*@/, "$1***@").replace(/(password=)[^&]*/i, "$1***")
+/**
+ * The URL without its secrets, for errors: everything between `scheme://user:` and the *last* `@` (a password may
+ * hold `/`, `@` or `%`-escapes, and a URL that failed to parse cannot be trusted to split where a parser would),
+ * and every `password=` query value.
+ */
+const mask = (url: string): string => {
+  const start = url.indexOf("//")
+  const at = url.lastIndexOf("@")
+  let masked = url
+  if (start >= 0 && at > start) {
+    const userinfo = url.slice(start + 2, at)
+    const colon = userinfo.indexOf(":")
+    masked = `${url.slice(0, start + 2)}${colon >= 0 ? `${userinfo.slice(0, colon)}:***` : "***"}${url.slice(at)}`
+  }
+  return masked.replace(/(password=)[^&]*/gi, "$1***")
+}
 
 const databaseOf = (text: string | null | undefined, input: string): Result.Result<number, EndpointError> => {
   if (text === null || text === undefined || text === "") return Result.succeed(0)

@@ -59,6 +59,17 @@ describe("parseUrl", () => {
       assert.include(db.message, "database")
       const unixDb = yield* Effect.flip(parseUrl("unix:///tmp/x.sock?db=-1&password=hunter2"))
       assert.notInclude(unixDb.input, "hunter2")
+      // passwords a URL parser would split elsewhere (a "/", an "@", an escape) are masked all the same
+      for (const [url, secret] of [
+        ["redis://:pa/ss@host:6379", "pa/ss"],
+        ["redis://:sec/ret@/", "sec/ret"],
+        ["redis://user:p@ss/w@rd@host:99999", "ss/w"],
+        ["redis://:pass%77ord=@host:99999", "pass%77ord="],
+        ["rediss://:x@y@host:abc", "x@y"]
+      ]) {
+        const failed = yield* Effect.flip(parseUrl(url))
+        assert.notInclude(`${failed.input} ${failed.message} ${String(failed)}`, secret, url)
+      }
       const invalid = yield* Effect.flip(validate({ _tag: "Tcp", host: "h", port: 0 }))
       assert.include(invalid.message, "port")
       assert.include((yield* Effect.flip(validate({ _tag: "Unix", path: "" }))).message, "empty")
