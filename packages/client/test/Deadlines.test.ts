@@ -72,3 +72,32 @@ describe("deadlines on Effect's Clock", () => {
     })
   )
 })
+
+describe("a link that stops making progress on a frame", () => {
+  it.effect("is reset when the command waiting for that frame times out", () =>
+    Effect.gen(function* () {
+      // the first connection answers GET with half an array, then nothing; later connections answer in full
+      const fake = yield* FakeServer.make({
+        reply: (request, connection) => {
+          const text = new TextDecoder().decode(request)
+          if (text.includes("PING")) return "+PONG\r\n"
+          return connection === 0 ? "*2\r\n$1\r\na\r\n" : "$1\r\nb\r\n"
+        }
+      })
+      const redis = yield* Redis.make({ endpoint: fake.urls.unix, commandTimeout: "1 hour" })
+      const stuck = yield* Effect.forkChild(Effect.flip(redis.send("GET", "a")))
+      yield* settle
+      yield* TestClock.adjust("61 minutes")
+      const error = yield* Fiber.join(stuck)
+      assert.strictEqual(error._tag, "CommandTimeoutError")
+      // the link was reset: the next command runs on a new connection, which answers in full
+      const reply = yield* Effect.forkChild(redis.send("GET", "b"))
+      for (let i = 0; i < 20 && reply.pollUnsafe() === undefined; i++) {
+        yield* settle
+        yield* TestClock.adjust("100 millis")
+      }
+      assert.strictEqual(yield* Fiber.join(reply), "b")
+      assert.isAtLeast(fake.connections(), 2)
+    })
+  )
+})

@@ -589,6 +589,9 @@ export class Pipeline {
     let next = Infinity
     // while handshaking, the FIFO holds only the handshake's commands (user commands wait offline)
     const handshake = this.state === enum_.Handshaking
+    // replies come in order: a partial frame buffered now is the head command's reply
+    const head = this.head
+    const stalled = head < this.written && this.decoder.pending > 0 && this.deadlines[head] <= now
     for (let i = this.head; i < this.resumes.length; i++) {
       const resume = this.resumes[i]
       if (resume === undefined || resume === noReply) continue
@@ -612,6 +615,16 @@ export class Pipeline {
       if (this.offline.length > 0) next = Math.min(next, this.offline[0].deadline)
     }
     if (next !== Infinity && this.state !== enum_.Closed) this.armTimer(next)
+    // a reply that stopped arriving mid-frame for a whole commandTimeout: the link makes no progress, reset it
+    if (stalled) {
+      this.onProtocolError(
+        new ProtocolErrorClass({
+          offset: -1,
+          expected: "the rest of a reply",
+          message: `${this.options.endpoint} stopped sending a reply in the middle of it for ${this.options.commandTimeout} ms: the link was reset`
+        })
+      )
+    }
   }
 
   private timeoutError(name: CommandArg, sent: boolean, handshake: boolean): CommandTimeoutError {
