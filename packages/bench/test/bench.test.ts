@@ -1,47 +1,227 @@
 import { execFile } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
+import { RedisServer } from "@fxredis/testing"
 import { Effect } from "effect"
+import { type Copy, prepareBaseline, prepareSnapshot, type Skipped } from "../src/baseline.ts"
+import { CLIENTS, WORKLOADS } from "../src/harness.ts"
 
-const run = (script: string, args: ReadonlyArray<string>) =>
-  Effect.callback<string, Error>((resume) => {
+interface Ran {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const src = (file: string) => fileURLToPath(new URL(`../src/${file}`, import.meta.url))
+
+/** runs a script of src/ to its end; its exit code, never a failure */
+const run = (
+  script: string,
+  args: ReadonlyArray<string>,
+  nodeArgs: ReadonlyArray<string> = [],
+  env: Record<string, string> = {}
+) =>
+  Effect.callback<Ran>((resume) => {
     execFile(
       process.execPath,
-      [fileURLToPath(new URL(`../src/${script}`, import.meta.url)), ...args],
-      { timeout: 60_000 },
+      [...nodeArgs, src(script), ...args],
+      { timeout: 60_000, env: { ...process.env, ...env } },
       (error, stdout, stderr) =>
-        resume(error === null ? Effect.succeed(stdout) : Effect.fail(new Error(stderr || error.message)))
+        resume(
+          Effect.succeed({
+            code: error === null ? 0 : typeof error.code === "number" ? error.code : -1,
+            stdout,
+            stderr
+          })
+        )
     )
   })
 
-describe("benchmarks stay runnable", () => {
+const jsonLines = (out: string) =>
+  out
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l))
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "fxredis-bench-"))),
+  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+describe("pnpm bench's command line", () => {
+  it.live("--help prints the usage, every client and workload, and exits 0 without measuring", () =>
+    Effect.gen(function* () {
+      const ran = yield* run("client.ts", ["--help"])
+      assert.strictEqual(ran.code, 0)
+      assert.include(ran.stdout, "Usage: pnpm bench")
+      for (const name of [...CLIENTS, ...WORKLOADS, "--baseline", "--json", "--svg"]) assert.include(ran.stdout, name)
+      assert.notInclude(ran.stderr, "round 1")
+    })
+  )
+
+  it.live("unknown --clients or --workloads values are refused with a message and a non-zero exit", () =>
+    Effect.gen(function* () {
+      const clients = yield* run("client.ts", ["--quick", "--clients", "fxredis,fxredis-typo"])
+      assert.notStrictEqual(clients.code, 0)
+      assert.include(clients.stderr, `unknown clients "fxredis-typo"`)
+      assert.include(clients.stderr, "known: fxredis,")
+      assert.notInclude(clients.stderr, "round 1")
+      assert.strictEqual(clients.stdout, "")
+      const workloads = yield* run("client.ts", ["--quick", "--workloads", "seq,seqq"])
+      assert.notStrictEqual(workloads.code, 0)
+      assert.include(workloads.stderr, `unknown workloads "seqq"`)
+      assert.notInclude(workloads.stderr, "round 1")
+      const option = yield* run("client.ts", ["--quick", "--client", "fxredis"])
+      assert.notStrictEqual(option.code, 0)
+      assert.include(option.stderr, "unknown argument --client")
+    })
+  )
+})
+
+describe("pnpm bench runs (a tiny run: one round of 100 ms)", () => {
   it.live(
-    "pnpm bench --quick --json prints one row per workload, transport and client",
+    "every client gets a row per transport, with ratios, real spans and metrics, the baseline, and a chart",
     () =>
       Effect.gen(function* () {
-        const out = yield* run("client.ts", ["--quick", "--json", "--workloads", "seq,pool", "--duration", "100"])
-        const rows = out
-          .trim()
-          .split("\n")
-          .map((l) => JSON.parse(l))
-        assert.strictEqual(rows.length, 2 * 4)
-        for (const row of rows) {
-          assert.containsAllKeys(row, ["workload", "transport", "client", "ops_per_sec", "peak_rss_mb"])
-          assert.isTrue(row.ops_per_sec > 0)
+        const dir = yield* tempDir
+        const svg = Path.join(dir, "bench.svg")
+        const args = ["--quick", "--json", "--workloads", "seq", "--transports", "unix,tcp", "--duration", "100"]
+        const ran = yield* run("client.ts", [...args, "--svg", svg])
+        assert.strictEqual(ran.code, 0, ran.stderr)
+        const rows = jsonLines(ran.stdout)
+        const names = [...CLIENTS.slice(0, 1), "fxredis@ff182a9", ...CLIENTS.slice(1)]
+        assert.deepStrictEqual(
+          rows.map((r) => `${r.transport} ${r.client}`),
+          ["unix", "tcp"].flatMap((t) => names.map((c) => `${t} ${c}`))
+        )
+        const row = (transport: string, client: string) =>
+          rows.find((r) => r.transport === transport && r.client === client)
+        // GLIDE dials TCP only: n/a over UNIX, measured over TCP
+        assert.strictEqual(row("unix", "glide").status, "n/a")
+        assert.isNull(row("unix", "glide").ops_per_sec)
+        assert.isTrue(row("tcp", "glide").ops_per_sec > 0)
+        for (const r of rows.filter((r) => r.status !== "n/a")) {
+          assert.strictEqual(r.status, "ok", `${r.transport} ${r.client}: ${r.note}`)
+          assert.isTrue(r.ops_per_sec > 0)
+          assert.isTrue(r.peak_rss_mb > 0)
+          assert.isNumber(r.vs_best_peer)
+          assert.isNumber(r.vs_baseline)
         }
-        assert.isNumber(rows.find((r) => r.client === "fxredis").fxredis_over_best_peer)
+        for (const transport of ["unix", "tcp"]) {
+          // the best peer is one of the peers, at 1×
+          const peers = rows.filter(
+            (r) => r.transport === transport && !r.client.startsWith("fxredis") && r.status === "ok"
+          )
+          assert.strictEqual(Math.max(...peers.map((r) => r.vs_best_peer)), 1)
+          assert.strictEqual(row(transport, "fxredis@ff182a9").vs_baseline, 1)
+          // each traced row records a span per command (plus the setup MSET), exported to its sink
+          for (const traced of ["fxredis+effect-tracer", "fxredis+otel"]) {
+            const r = row(transport, traced)
+            assert.isNumber(r.vs_fxredis)
+            assert.approximately(r.spans_per_command, 1, 0.05, `${transport} ${traced}`)
+          }
+          assert.approximately(row(transport, "fxredis+metrics").metric_samples_per_command, 1, 0.05)
+          // plain fxredis and the baseline record nothing
+          assert.isNull(row(transport, "fxredis").spans_per_command)
+          assert.isNull(row(transport, "fxredis@ff182a9").spans_per_command)
+        }
+        // the fxredis rows ran on a snapshot of the work tree taken when the run started, the baseline on its copy
+        assert.match(ran.stderr, /fxredis: snapshot of [0-9a-f]+/)
+        for (const r of rows.filter((r) => r.client.startsWith("fxredis")))
+          assert.strictEqual(r.source, r.client === "fxredis@ff182a9" ? "baseline" : "snapshot", r.client)
+        assert.include(ran.stderr, `chart: ${svg}`)
+        const chart = Fs.readFileSync(svg, "utf8")
+        assert.match(chart, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
+        assert.match(chart, /<\/svg>\n$/)
+        for (const name of names) assert.include(chart, `>${name}</text>`)
+        assert.include(chart, "TCP — ops/s ÷ best peer")
       }),
     60_000
   )
+
+  it.live("an unknown baseline is skipped with a message; the run goes on without its column", () =>
+    Effect.gen(function* () {
+      const args = ["--quick", "--json", "--no-svg", "--workloads", "seq", "--duration", "50"]
+      const ran = yield* run("client.ts", [...args, "--clients", "fxredis,baseline", "--baseline", "no-such-rev"])
+      assert.strictEqual(ran.code, 0, ran.stderr)
+      assert.include(ran.stderr, "baseline fxredis@no-such-rev skipped: no-such-rev is not a commit")
+      const rows = jsonLines(ran.stdout)
+      assert.deepStrictEqual(
+        rows.map((r) => r.client),
+        ["fxredis"]
+      )
+      assert.isNull(rows[0].vs_baseline)
+    })
+  )
+
   it.live(
-    "pnpm bench:codec --json prints the ratio of every case against both peers",
+    "each worker loads only its own client's packages",
     () =>
       Effect.gen(function* () {
-        const out = yield* run("codec.ts", ["--json", "--rounds", "1"])
-        const rows = out
-          .trim()
-          .split("\n")
-          .map((l) => JSON.parse(l))
+        const server = yield* RedisServer.make()
+        const root = fileURLToPath(new URL("../../../", import.meta.url))
+        const packagesOf = (client: string, copy?: Copy | Skipped) =>
+          Effect.map(
+            run(
+              "worker.ts",
+              [client, "seq", "30", server.urls.tcp],
+              ["--import", src("loaded-packages.ts")],
+              copy === undefined ? {} : "dir" in copy ? { BENCH_FXREDIS_DIR: copy.dir } : assert.fail(copy.skipped)
+            ),
+            (ran) => {
+              assert.strictEqual(ran.code, 0, ran.stderr)
+              assert.isTrue(jsonLines(ran.stdout)[0].ops > 0)
+              return new Set<string>(jsonLines(ran.stderr).find((l) => "packages" in l).packages)
+            }
+          )
+        /** the fxredis packages loaded, and where from */
+        const fxredisOf = (loaded: Set<string>) =>
+          [...loaded].filter((p) => p.startsWith("@fxredis/") && p !== "@fxredis/bench").sort()
+        const clientPackages = ["ioredis", "redis", "@valkey/valkey-glide", "@fxredis/client", "@opentelemetry/api"]
+        const only = (loaded: Set<string>, own: ReadonlyArray<string>) =>
+          assert.deepStrictEqual(
+            clientPackages.filter((p) => loaded.has(p)),
+            own
+          )
+        const ioredis = yield* packagesOf("ioredis")
+        only(ioredis, ["ioredis"])
+        assert.isFalse(ioredis.has("effect"))
+        only(yield* packagesOf("node-redis"), ["redis"])
+        only(yield* packagesOf("glide"), ["@valkey/valkey-glide"])
+        only(yield* packagesOf("fxredis"), ["@fxredis/client"])
+        only(yield* packagesOf("fxredis+otel"), ["@fxredis/client", "@opentelemetry/api"])
+        // the baseline runs the extracted copy of every fxredis package, the snapshot the copied work tree
+        const old = yield* packagesOf("fxredis@ff182a9", prepareBaseline(root, "ff182a9"))
+        only(old, [])
+        assert.deepStrictEqual(fxredisOf(old), [
+          "@fxredis/client@baseline",
+          "@fxredis/protocol@baseline",
+          "@fxredis/transport@baseline"
+        ])
+        const snapshot = yield* packagesOf("fxredis", prepareSnapshot(root))
+        only(snapshot, [])
+        assert.deepStrictEqual(fxredisOf(snapshot), [
+          "@fxredis/client@snapshot",
+          "@fxredis/protocol@snapshot",
+          "@fxredis/transport@snapshot"
+        ])
+      }),
+    60_000
+  )
+})
+
+describe("pnpm bench:codec", () => {
+  it.live(
+    "--json prints the ratio of every case against both peers",
+    () =>
+      Effect.gen(function* () {
+        const ran = yield* run("codec.ts", ["--json", "--rounds", "1"])
+        assert.strictEqual(ran.code, 0, ran.stderr)
+        const rows = jsonLines(ran.stdout)
         assert.isTrue(rows.length >= 8)
         for (const row of rows) {
           assert.containsAllKeys(row, ["case", "peer", "ratio"])
