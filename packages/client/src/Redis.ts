@@ -41,6 +41,7 @@ import * as C from "./Command.ts"
 import { keys as keyPositions } from "./commands/Catalogue.ts"
 import type { Value } from "./internal/commands/Strings.ts"
 import { type Bound, bind, type Table } from "./internal/commands.ts"
+import * as Memory from "./internal/memory.ts"
 import * as Node from "./internal/node.ts"
 import { commandName, type Transform } from "./internal/pipeline.ts"
 import type * as Subscriber from "./internal/subscriber.ts"
@@ -54,6 +55,7 @@ import {
 } from "./RedisErrors.ts"
 import { type RedisOptions, redisOptionsConfig, resolve } from "./RedisOptions.ts"
 import * as RedisSharded from "./RedisSharded.ts"
+import type { RedisTestOptions } from "./RedisTest.ts"
 
 /**
  * A Lua script with its SHA1: `run` sends `EVALSHA`, and loads the script when the server answers `NOSCRIPT`.
@@ -718,6 +720,26 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
       Effect.gen(function* () {
         return yield* make(yield* config, options.lazy ?? true)
       })
+    )
+
+  /**
+   * An in-memory fake of the service for unit tests of code that uses `Redis`: no server, no sockets,
+   * deterministic, with TTLs and blocking timeouts on Effect's Clock (TestClock in `it.effect`). Each layer built
+   * has a keyspace of its own. See `RedisTest` for what it supports.
+   */
+  static readonly layerTest = (options: RedisTestOptions = {}): Layer.Layer<Redis> =>
+    Layer.effect(
+      Redis,
+      Effect.map(Memory.node, (node) =>
+        makeShape({
+          run: node.run,
+          nodes: [node],
+          shardOf: () => node.name,
+          listen: node.subscriber.listen,
+          select: () => Effect.succeed({ id: node.name, pin: node.pin }),
+          prefix: options.keyPrefix ?? ""
+        })
+      )
     )
 
   /** txredisapi's `UnixConnection(path="/tmp/redis.sock", dbid=0, reconnect=True)` */
