@@ -115,7 +115,7 @@ const text = (value: RespValue): string | undefined =>
           : Buffer.from(value.text).toString("utf8")
         : undefined
 
-/** @category transforms @since 0.1.0
+/**
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -124,10 +124,14 @@ const text = (value: RespValue): string | undefined =>
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const raw = (value: RespValue): Exit.Exit<RespValue, RedisError> => Exit.succeed(value)
 
-/** `+OK` (or any status) → void. @category transforms @since 0.1.0
+/**
+ * `+OK` (or any status) → void.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -136,6 +140,8 @@ export const raw = (value: RespValue): Exit.Exit<RespValue, RedisError> => Exit.
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const ok = (_: RespValue): Exit.Exit<void, RedisError> => Exit.void
 
@@ -180,7 +186,9 @@ export const optionBytes = binary(
         : unexpected(value, "bytes or nil")
 )
 
-/** a string reply. @category transforms @since 0.1.0
+/**
+ * a string reply.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -189,13 +197,17 @@ export const optionBytes = binary(
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const string = (value: RespValue): Exit.Exit<string, RedisError> => {
   const s = text(value)
   return s === undefined ? unexpected(value, "a string") : Exit.succeed(s)
 }
 
-/** a string or nil. @category transforms @since 0.1.0
+/**
+ * a string or nil.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -204,6 +216,8 @@ export const string = (value: RespValue): Exit.Exit<string, RedisError> => {
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const optionString = (value: RespValue): Exit.Exit<Option.Option<string>, RedisError> => {
   if (value === null) return Exit.succeed(Option.none())
@@ -211,7 +225,9 @@ export const optionString = (value: RespValue): Exit.Exit<Option.Option<string>,
   return s === undefined ? unexpected(value, "a string or nil") : Exit.succeed(Option.some(s))
 }
 
-/** an integer reply. @category transforms @since 0.1.0
+/**
+ * an integer reply.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -220,6 +236,8 @@ export const optionString = (value: RespValue): Exit.Exit<Option.Option<string>,
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const number = (value: RespValue): Exit.Exit<number, RedisError> =>
   typeof value === "number"
@@ -228,7 +246,9 @@ export const number = (value: RespValue): Exit.Exit<number, RedisError> =>
       ? Exit.succeed(Number(value))
       : unexpected(value, "an integer")
 
-/** a float sent as a bulk string (RESP2) or a double (RESP3), or nil. @category transforms @since 0.1.0
+/**
+ * a float sent as a bulk string (RESP2) or a double (RESP3), or nil.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -237,6 +257,8 @@ export const number = (value: RespValue): Exit.Exit<number, RedisError> =>
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const optionFloat = (value: RespValue): Exit.Exit<Option.Option<number>, RedisError> => {
   if (value === null) return Exit.succeed(Option.none())
@@ -245,7 +267,9 @@ export const optionFloat = (value: RespValue): Exit.Exit<Option.Option<number>, 
   return s === undefined ? unexpected(value, "a float or nil") : Exit.succeed(Option.some(parseFloat(s)))
 }
 
-/** a float that is always there. @category transforms @since 0.1.0
+/**
+ * a float that is always there.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -254,6 +278,8 @@ export const optionFloat = (value: RespValue): Exit.Exit<Option.Option<number>, 
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const float = (value: RespValue): Exit.Exit<number, RedisError> => {
   if (typeof value === "number") return Exit.succeed(value)
@@ -261,7 +287,9 @@ export const float = (value: RespValue): Exit.Exit<number, RedisError> => {
   return s === undefined ? unexpected(value, "a float") : Exit.succeed(parseFloat(s))
 }
 
-/** an integer or nil. @category transforms @since 0.1.0
+/**
+ * an integer or nil.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -270,11 +298,15 @@ export const float = (value: RespValue): Exit.Exit<number, RedisError> => {
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const optionNumber = (value: RespValue): Exit.Exit<Option.Option<number>, RedisError> =>
   value === null ? Exit.succeed(Option.none()) : Exit.map(number(value), Option.some)
 
-/** `:1` / `:0` (or a RESP3 boolean) → boolean. @category transforms @since 0.1.0
+/**
+ * `:1` / `:0` (or a RESP3 boolean) → boolean.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -283,13 +315,17 @@ export const optionNumber = (value: RespValue): Exit.Exit<Option.Option<number>,
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const boolean = (value: RespValue): Exit.Exit<boolean, RedisError> =>
   typeof value === "number" || typeof value === "boolean"
     ? Exit.succeed(value === 1 || value === true)
     : unexpected(value, "0 or 1")
 
-/** `+OK` → true, nil → false (SET NX/XX). @category transforms @since 0.1.0
+/**
+ * `+OK` → true, nil → false (SET NX/XX).
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -298,13 +334,17 @@ export const boolean = (value: RespValue): Exit.Exit<boolean, RedisError> =>
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const okOrNil = (value: RespValue): Exit.Exit<boolean, RedisError> => Exit.succeed(value !== null)
 
 const arrayOf = (value: RespValue): ReadonlyArray<RespValue> | undefined =>
   Array.isArray(value) ? value : value instanceof RespMap ? value.entries.flat() : undefined
 
-/** an array of strings. @category transforms @since 0.1.0
+/**
+ * an array of strings.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -313,6 +353,8 @@ const arrayOf = (value: RespValue): ReadonlyArray<RespValue> | undefined =>
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const strings = (value: RespValue): Exit.Exit<Array<string>, RedisError> => {
   const items = Array.isArray(value)
@@ -330,7 +372,9 @@ export const strings = (value: RespValue): Exit.Exit<Array<string>, RedisError> 
   return Exit.succeed(out)
 }
 
-/** an array of strings or nils (MGET, HMGET). @category transforms @since 0.1.0
+/**
+ * an array of strings or nils (MGET, HMGET).
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -339,6 +383,8 @@ export const strings = (value: RespValue): Exit.Exit<Array<string>, RedisError> 
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const optionStrings = (value: RespValue): Exit.Exit<Array<Option.Option<string>>, RedisError> => {
   if (!Array.isArray(value)) return unexpected(value, "an array")
@@ -356,7 +402,9 @@ export const optionStrings = (value: RespValue): Exit.Exit<Array<Option.Option<s
   return Exit.succeed(out)
 }
 
-/** an array of 0/1 → booleans (SMISMEMBER). @category transforms @since 0.1.0
+/**
+ * an array of 0/1 → booleans (SMISMEMBER).
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -365,13 +413,17 @@ export const optionStrings = (value: RespValue): Exit.Exit<Array<Option.Option<s
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const booleans = (value: RespValue): Exit.Exit<Array<boolean>, RedisError> => {
   if (!Array.isArray(value)) return unexpected(value, "an array")
   return Exit.succeed((value as ReadonlyArray<RespValue>).map((v) => v === 1 || v === true))
 }
 
-/** a field/value map: a flat array (RESP2) or a map (RESP3) → a record. @category transforms @since 0.1.0
+/**
+ * a field/value map: a flat array (RESP2) or a map (RESP3) → a record.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -380,6 +432,8 @@ export const booleans = (value: RespValue): Exit.Exit<Array<boolean>, RedisError
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const record = (value: RespValue): Exit.Exit<Record<string, string>, RedisError> => {
   const items = arrayOf(value)
@@ -412,7 +466,9 @@ export interface ScoredMember {
   readonly score: number
 }
 
-/** flat `member score …` (RESP2) or pairs (RESP3) → scored members. @category transforms @since 0.1.0
+/**
+ * flat `member score …` (RESP2) or pairs (RESP3) → scored members.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -421,6 +477,8 @@ export interface ScoredMember {
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const scored = (value: RespValue): Exit.Exit<Array<ScoredMember>, RedisError> => {
   if (!Array.isArray(value)) return unexpected(value, "an array")
@@ -445,7 +503,9 @@ export const scored = (value: RespValue): Exit.Exit<Array<ScoredMember>, RedisEr
   return Exit.succeed(out)
 }
 
-/** `[key, value]` or nil (BLPOP, BRPOP). @category transforms @since 0.1.0
+/**
+ * `[key, value]` or nil (BLPOP, BRPOP).
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -454,6 +514,8 @@ export const scored = (value: RespValue): Exit.Exit<Array<ScoredMember>, RedisEr
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const keyValue = (value: RespValue): Exit.Exit<Option.Option<readonly [string, string]>, RedisError> => {
   if (value === null) return Exit.succeed(Option.none())
@@ -490,7 +552,9 @@ const entry = (value: RespValue): StreamEntry | undefined => {
   return id === undefined || Option.isNone(fields) ? undefined : { id, fields: fields.value }
 }
 
-/** XRANGE → entries. @category transforms @since 0.1.0
+/**
+ * XRANGE → entries.
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -499,6 +563,8 @@ const entry = (value: RespValue): StreamEntry | undefined => {
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const streamEntries = (value: RespValue): Exit.Exit<Array<StreamEntry>, RedisError> => {
   if (!Array.isArray(value)) return unexpected(value, "an array of stream entries")
@@ -526,7 +592,9 @@ export const streamEntries = (value: RespValue): Exit.Exit<Array<StreamEntry>, R
  */
 export type StreamRead = Array<{ readonly stream: string; readonly entries: Array<StreamEntry> }>
 
-/** XREAD → entries per stream (RESP2 array of pairs or RESP3 map). @category transforms @since 0.1.0
+/**
+ * XREAD → entries per stream (RESP2 array of pairs or RESP3 map).
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -535,6 +603,8 @@ export type StreamRead = Array<{ readonly stream: string; readonly entries: Arra
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const streamRead = (value: RespValue): Exit.Exit<StreamRead, RedisError> => {
   if (value === null) return Exit.succeed([])
@@ -556,7 +626,9 @@ export const streamRead = (value: RespValue): Exit.Exit<StreamRead, RedisError> 
   return Exit.succeed(out)
 }
 
-/** `[cursor, items]` (SCAN family). @category transforms @since 0.1.0
+/**
+ * `[cursor, items]` (SCAN family).
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -565,6 +637,8 @@ export const streamRead = (value: RespValue): Exit.Exit<StreamRead, RedisError> 
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const scanPage = (value: RespValue): Exit.Exit<readonly [string, Array<string>], RedisError> => {
   if (!Array.isArray(value) || value.length !== 2) return unexpected(value, "a SCAN page")
@@ -575,7 +649,9 @@ export const scanPage = (value: RespValue): Exit.Exit<readonly [string, Array<st
     : Exit.succeed([cursor, items.value] as const)
 }
 
-/** TIME → [seconds, microseconds]. @category transforms @since 0.1.0
+/**
+ * TIME → [seconds, microseconds].
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -584,11 +660,15 @@ export const scanPage = (value: RespValue): Exit.Exit<readonly [string, Array<st
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const time = (value: RespValue): Exit.Exit<readonly [number, number], RedisError> =>
   Exit.map(strings(value), (parts) => [Number(parts[0]), Number(parts[1])] as const)
 
-/** an array of integers (BITFIELD_RO). @category transforms @since 0.1.0
+/**
+ * an array of integers (BITFIELD_RO).
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -597,6 +677,8 @@ export const time = (value: RespValue): Exit.Exit<readonly [number, number], Red
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const numbers = (value: RespValue): Exit.Exit<Array<number>, RedisError> => {
   if (!Array.isArray(value)) return unexpected(value, "an array")
@@ -611,7 +693,9 @@ export const numbers = (value: RespValue): Exit.Exit<Array<number>, RedisError> 
   return Exit.succeed(out)
 }
 
-/** an array of floats or nils (ZMSCORE). @category transforms @since 0.1.0
+/**
+ * an array of floats or nils (ZMSCORE).
+ *
  * @example
  * ```ts
  * import { Command, Redis } from "@fxredis/client"
@@ -620,6 +704,8 @@ export const numbers = (value: RespValue): Exit.Exit<Array<number>, RedisError> 
  * const result = Redis.use((redis) => redis.run(command))
  * ```
  *
+ * @category transforms
+ * @since 0.1.0
  */
 export const optionFloats = (value: RespValue): Exit.Exit<Array<Option.Option<number>>, RedisError> => {
   if (!Array.isArray(value)) return unexpected(value, "an array")

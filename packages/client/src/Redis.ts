@@ -228,7 +228,7 @@ export interface RedisShape extends Bound<Table> {
   readonly zscan: (key: string, options?: ScanOptions) => Stream.Stream<C.ScoredMember, RedisError>
   /** a script with its SHA1, run with `EVALSHA` and loaded on `NOSCRIPT` */
   readonly script: (source: string) => Script
-  /** `EVAL` through the script cache (`EVALSHA`, then `SCRIPT LOAD` on `NOSCRIPT`) */
+  /** `EVAL` through the script cache: `EVALSHA`, and on `NOSCRIPT` the full `EVAL` (which also caches the script on the server) */
   readonly eval: (
     source: string,
     keys: ReadonlyArray<string>,

@@ -41,4 +41,20 @@ describe("documentation", () => {
     }
     assert.deepStrictEqual(missing, [])
   })
+
+  it("every @category and @since starts a doc line of its own (JSDoc reads no tag in the middle of a line)", () => {
+    const misplaced: Array<string> = []
+    for (const name of published) {
+      for (const file of sources(Path.join(packages, name, "src"))) {
+        Fs.readFileSync(file, "utf8")
+          .split("\n")
+          .forEach((line, i) => {
+            if (/@(category|since)\b/.test(line) && !/^\s*\* @(category|since) \S+\s*$/.test(line)) {
+              misplaced.push(`${Path.relative(packages, file)}:${i + 1}: ${line.trim()}`)
+            }
+          })
+      }
+    }
+    assert.deepStrictEqual(misplaced, [])
+  })
 })
