@@ -9,9 +9,10 @@
  *
  * @since 0.1.0
  */
-import { type CommandArg, RespMap, type RespValue, VerbatimString } from "@fxredis/protocol"
+import { type CommandArg, RespMap, type RespValue } from "@fxredis/protocol"
 import { Exit, Option } from "effect"
 import type { Transform } from "./internal/pipeline.ts"
+import { textOf } from "./internal/reply.ts"
 import { type RedisError, ReplyError } from "./RedisErrors.ts"
 
 /**
@@ -104,16 +105,7 @@ const describe = (value: RespValue): string =>
         ? value.constructor.name
         : typeof value
 
-const text = (value: RespValue): string | undefined =>
-  typeof value === "string"
-    ? value
-    : value instanceof Uint8Array
-      ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8")
-      : value instanceof VerbatimString
-        ? typeof value.text === "string"
-          ? value.text
-          : Buffer.from(value.text).toString("utf8")
-        : undefined
+const text = textOf
 
 /**
  * @example

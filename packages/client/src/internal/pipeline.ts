@@ -33,6 +33,7 @@ import {
 import { ConnectionError, type Link } from "@fxredis/transport"
 import { type Clock, Duration, Effect, Exit, Fiber } from "effect"
 import { CommandTimeoutError, InvalidCommandError, type RedisError, ReplyError } from "../RedisErrors.ts"
+import { replyError } from "./reply.ts"
 
 /**
  * How a reply becomes the command's result. Module-level functions: no closure per command. A transform marked
@@ -473,7 +474,7 @@ export class Pipeline {
     else if (this.head > 4096 && this.head * 2 > this.resumes.length) this.compact()
     if (resume === undefined) return
     if (value instanceof ErrorReply) {
-      resume(Exit.fail(new ReplyError({ code: value.code, message: value.message, command: commandName(name) })))
+      resume(Exit.fail(replyError(value, name)))
       return
     }
     let exit: Exit.Exit<unknown, RedisError>

@@ -22,6 +22,7 @@ import type { RedisError } from "../RedisErrors.ts"
 import type { ResolvedOptions } from "../RedisOptions.ts"
 import * as RedisConnection from "./connection.ts"
 import { identity } from "./pipeline.ts"
+import { textOf } from "./reply.ts"
 
 /**
  * A message published on a channel; `pattern` is set when it matched a `psubscribe` pattern.
@@ -59,8 +60,7 @@ export interface Subscriber {
   ) => Effect.Effect<Effect.Effect<void, RedisError>, never, Scope.Scope>
 }
 
-const text = (value: RespValue | undefined): string =>
-  typeof value === "string" ? value : value instanceof Uint8Array ? Buffer.from(value).toString("utf8") : String(value)
+const text = (value: RespValue | undefined): string => textOf(value) ?? String(value)
 
 const verbs: Record<Kind, readonly [string, string]> = {
   channel: ["SUBSCRIBE", "UNSUBSCRIBE"],

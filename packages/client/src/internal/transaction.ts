@@ -13,7 +13,7 @@ import { type RedisError, ReplyError, ShardingError, TransactionAbortedError } f
 import { type Bound, bind, type Table, table } from "./commands.ts"
 import type { Pinned } from "./node.ts"
 import { commandName, type Transform } from "./pipeline.ts"
-import { textual } from "./reply.ts"
+import { replyError, textual } from "./reply.ts"
 
 /**
  * Commands on a pinned connection, plus `exec`.
@@ -109,13 +109,7 @@ export const run = <A, E, R>(
               const reply = (replies as ReadonlyArray<RespValue>)[i]
               const exit =
                 reply instanceof ErrorReply
-                  ? Exit.fail(
-                      new ReplyError({
-                        code: reply.code,
-                        message: reply.message,
-                        command: commandName(commands[i].args[0])
-                      })
-                    )
+                  ? Exit.fail(replyError(reply, commands[i].args[0]))
                   : commands[i].transform(
                       binary && (commands[i].transform as Transform).binary !== true ? textual(reply) : reply
                     )
