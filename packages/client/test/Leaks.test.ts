@@ -82,6 +82,30 @@ describe("no socket outlives its scope", () => {
     })
   )
 
+  it.live("a build whose scope closes while it connects ends at once, leaving no timer", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make()
+      const before = handles()
+      for (const options of [
+        { endpoint: server.urls.unix, connectTimeout: "infinity" },
+        { endpoint: server.urls.tcp, connectTimeout: "1 hour" },
+        { endpoint: server.urls.unix, poolSize: 3, connectTimeout: "1 hour" }
+      ] as const) {
+        for (let i = 0; i < 10; i++) {
+          const scope = yield* Scope.make()
+          const building = yield* Effect.forkChild(Effect.exit(Scope.provide(Redis.make(options), scope)))
+          yield* Scope.close(scope, Exit.void)
+          // bounded, not a synchronisation: before the fix the build waited for connectTimeout (here: for ever)
+          const ended = yield* Effect.timeoutOption(Fiber.join(building), "5 seconds")
+          assert.isTrue(ended._tag === "Some", "the build ended after its scope closed")
+        }
+      }
+      yield* eventually(Effect.sync(() => handles() <= before))
+      assert.isAtMost(handles(), before)
+      yield* eventually(Effect.map(clients(server), (n) => n === 0))
+    })
+  )
+
   it.live("closing during reconnects leaves nothing behind", () =>
     Effect.gen(function* () {
       const server = yield* RedisServer.make()

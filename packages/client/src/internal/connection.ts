@@ -233,7 +233,8 @@ export const make = (
             Effect.gen(function* () {
               const link = yield* transport.connect(options.endpoint, { connectTimeout: options.connectTimeout })
               const down = yield* Deferred.make<ConnectionError>()
-              pipeline.attach(link, (error) => Deferred.doneUnsafe(down, Exit.succeed(error)))
+              const refused = pipeline.attach(link, (error) => Deferred.doneUnsafe(down, Exit.succeed(error)))
+              if (refused !== undefined) return yield* refused
               yield* handshake.pipe(Effect.tapError((error) => Effect.sync(() => pipeline.detach(error))))
               // before `ready` flushes the commands that waited offline: the subscriber's re-SUBSCRIBE goes first
               if (mode.onReady !== undefined) mode.onReady(connection)

@@ -250,8 +250,16 @@ export class Pipeline {
     return true
   }
 
-  /** A fresh link: called by the lifecycle once connected. `onDown` is called once if the link then fails. */
-  attach(link: Link, onDown: (error: ConnectionError) => void): void {
+  /**
+   * A fresh link: called by the lifecycle once connected. `onDown` is called once if the link then fails. A pipeline
+   * closed meanwhile (the client's scope closed during the connect) refuses it: the link is closed at once and the
+   * error to fail the connect with is returned.
+   */
+  attach(link: Link, onDown: (error: ConnectionError) => void): ConnectionError | undefined {
+    if (this.state === enum_.Closed) {
+      link.close()
+      return this.closedWith ?? this.error("Closed", "the client was closed while connecting", false)
+    }
     this.link = link
     this.linkId++
     this.onDown = onDown
@@ -263,6 +271,7 @@ export class Pipeline {
       onDrain: this.onDrain,
       onClose: this.onClose
     })
+    return undefined
   }
 
   /** The handshake is done: serve user commands, starting with those that waited offline. */
@@ -576,6 +585,12 @@ export class Pipeline {
   /** (re)arms the one deadline timer for the earliest deadline: a fiber sleeping on the clock */
   private armTimer(deadline: number): void {
     if (this.timer !== undefined) this.timer.interruptUnsafe()
+    if (this.state === enum_.Closed) {
+      // a closed pipeline keeps no timer: whatever is left fails with the close, not at a deadline
+      this.timer = undefined
+      this.timerDeadline = Infinity
+      return
+    }
     this.timerDeadline = deadline
     // beyond setTimeout's range the timer fires early and the sweep re-arms it (no overflow to 1 ms)
     const delay = Math.min(maxTimerDelay, Math.max(1, deadline - this.options.clock.currentTimeMillisUnsafe()))
