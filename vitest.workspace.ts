@@ -5,5 +5,6 @@ export const projects = [
   "packages/testing",
   "packages/client",
   "packages/bench",
+  "packages/stress",
   "packages/demo"
 ]
