@@ -47,7 +47,8 @@ export const renderChart = (rows: ReadonlyArray<ChartRow>, title: string, note: 
   const max = Math.max(1.25, ...ratios) * 1.05
   const x = (ratio: number) => (ratio / max) * plot
   const out: Array<string> = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="11" role="img" aria-labelledby="title">`,
+    `<title id="title">fxredis and its peers: throughput ÷ best peer, per workload and transport</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="600">${xml(title)}</text>`
   ]

@@ -6,4 +6,6 @@
 
 export * from "./Eventually.ts"
 export * as FakeServer from "./FakeServer.ts"
+export * as RedisCluster from "./RedisCluster.ts"
+export * as RedisSentinel from "./RedisSentinel.ts"
 export * as RedisServer from "./RedisServer.ts"
