@@ -651,6 +651,8 @@ export interface SeedOptions {
   readonly dbid?: number | undefined
   readonly reconnect?: RedisOptions["reconnect"]
   readonly password?: string | Redacted.Redacted<string> | undefined
+  /** sharded constructors: `"txredisapi"` finds keys where txredisapi's `HashRing` put them; default `"fxredis"` */
+  readonly placement?: RedisOptions["placement"]
 }
 
 /**
@@ -823,8 +825,10 @@ const tcpEndpoint = (hostPort: string): Endpoint => {
     : { _tag: "Tcp", host: hostPort.slice(0, at).replace(/^\[(.*)\]$/, "$1"), port: Number(hostPort.slice(at + 1)) }
 }
 
-const sharded = (endpoints: ReadonlyArray<Endpoint>, given: SeedOptions | undefined, poolSize?: number) =>
-  seedOptions({ endpoints }, given ?? {}, poolSize)
+const sharded = (endpoints: ReadonlyArray<Endpoint>, given: SeedOptions | undefined, poolSize?: number) => ({
+  ...seedOptions({ endpoints }, given ?? {}, poolSize),
+  placement: given?.placement
+})
 
 const seed = (endpoint: Endpoint, options: SeedOptions, poolSize?: number) =>
   seedOptions({ endpoint }, options, poolSize)

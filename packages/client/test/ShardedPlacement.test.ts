@@ -8,7 +8,7 @@ import * as Fs from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
 import { Redis, type RedisOptions, type RedisShape, RedisSharded } from "@fxredis/client"
 import { RedisServer } from "@fxredis/testing"
-import { Effect, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { transports } from "./helpers.ts"
 
 interface Vectors {
@@ -200,6 +200,28 @@ describe("placement on real servers", () => {
       })
     )
   }
+
+  it.live('the txredisapi-named sharded constructors take placement: "txredisapi" too', () =>
+    Effect.gen(function* () {
+      const servers = yield* Effect.forEach([0, 1, 2], () => RedisServer.make())
+      const hosts = servers.map((s) => `127.0.0.1:${s.tcp.port}`)
+      const seed = yield* Layer.build(Redis.shardedConnection({ hosts, placement: "txredisapi" })).pipe(
+        Effect.map((context) => Context.get(context, Redis))
+      )
+      const direct = yield* Redis.make({ endpoints: hosts.map((h) => `redis://${h}`), placement: "txredisapi" })
+      const fxredis = yield* Redis.make({ endpoints: hosts.map((h) => `redis://${h}`) })
+      const keys = Array.from({ length: 2000 }, (_, i) => `user:${i}`)
+      assert.deepStrictEqual(
+        keys.map((k) => seed.shardOf(k)),
+        keys.map((k) => direct.shardOf(k))
+      )
+      // and it is not the default placement
+      assert.notDeepEqual(
+        keys.map((k) => seed.shardOf(k)),
+        keys.map((k) => fxredis.shardOf(k))
+      )
+    })
+  )
 
   it.live("a bad placement or a repeated name fails before anything connects", () =>
     Effect.gen(function* () {
