@@ -39,6 +39,7 @@ import {
 } from "effect"
 import * as C from "./Command.ts"
 import { keys as keyPositions } from "./commands/Catalogue.ts"
+import * as ClusterImpl from "./internal/cluster.ts"
 import type { Value } from "./internal/commands/Strings.ts"
 import { type Bound, bind, type Table } from "./internal/commands.ts"
 import * as Memory from "./internal/memory.ts"
@@ -46,6 +47,7 @@ import * as Node from "./internal/node.ts"
 import { commandName, type Transform } from "./internal/pipeline.ts"
 import type * as Subscriber from "./internal/subscriber.ts"
 import * as TransactionImpl from "./internal/transaction.ts"
+import type { ClusterOptions } from "./RedisCluster.ts"
 import {
   type ConnectionError,
   RedisConfigError,
@@ -413,6 +415,8 @@ const makeShape = (parts: {
   readonly select: (commands: ReadonlyArray<C.Command<unknown>>) => Effect.Effect<TransactionImpl.Selection, RedisError>
   /** `keyPrefix` (empty: none) */
   readonly prefix: string
+  /** set when the client has no dedicated connections (a cluster client, for now): `dedicated` fails with it */
+  readonly dedicatedUnsupported?: RedisError | undefined
 }): RedisShape => {
   const prefix = parts.prefix
   const prefixed = prefix === "" ? undefined : keyPrefixer(prefix)
@@ -434,7 +438,9 @@ const makeShape = (parts: {
               }
             }))
           }))
+  const dedicatedUnsupported = parts.dedicatedUnsupported
   const dedicated: Effect.Effect<Dedicated, RedisError> = Effect.gen(function* () {
+    if (dedicatedUnsupported !== undefined) return yield* Effect.fail(dedicatedUnsupported)
     const opened: Array<Node.Dedicated> = []
     const closeAll = Effect.forEach(opened, (d) => d.close, { discard: true })
     yield* Effect.forEach(parts.nodes, (node) => Effect.map(node.dedicated, (d) => opened.push(d)), {
@@ -743,6 +749,22 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
         })
       )
     )
+
+  /**
+   * A Redis Cluster client in the current Scope (see `RedisCluster`): reads the slot map from `seeds` and connects
+   * to every primary before it returns; fails with `ConnectionError`, or for a bad option with `EndpointError` or
+   * `RedisConfigError` (also when no seed gives a slot map).
+   */
+  static readonly makeCluster = (
+    options: ClusterOptions
+  ): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
+    Effect.flatMap(currentTransport, (transport) => Effect.map(ClusterImpl.make(options, transport), makeShape))
+
+  /** `makeCluster` as a layer: `Redis.cluster({ seeds: ["redis://10.0.0.5:7000"] })` */
+  static readonly cluster = (
+    options: ClusterOptions
+  ): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError> =>
+    Layer.effect(Redis, Redis.makeCluster(options))
 
   /** txredisapi's `UnixConnection(path="/tmp/redis.sock", dbid=0, reconnect=True)` */
   static readonly unixConnection = (options: UnixSeed = {}) => Redis.layer(seedUnix(options))

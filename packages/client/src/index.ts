@@ -20,6 +20,8 @@ export {
   type SubscriptionOptions,
   type Transaction
 } from "./Redis.ts"
+export type { ClusterOptions } from "./RedisCluster.ts"
+export * as RedisCluster from "./RedisCluster.ts"
 export * from "./RedisErrors.ts"
 export * from "./RedisOptions.ts"
 export * as RedisSharded from "./RedisSharded.ts"
