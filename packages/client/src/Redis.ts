@@ -56,6 +56,7 @@ import {
   ShardingError
 } from "./RedisErrors.ts"
 import { type RedisOptions, redisOptionsConfig, resolve } from "./RedisOptions.ts"
+import * as RedisSentinel from "./RedisSentinel.ts"
 import * as RedisSharded from "./RedisSharded.ts"
 import type { RedisTestOptions } from "./RedisTest.ts"
 
@@ -765,6 +766,30 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
     options: ClusterOptions
   ): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError> =>
     Layer.effect(Redis, Redis.makeCluster(options))
+
+  /**
+   * A client of a Sentinel-managed primary in the current Scope (see `RedisSentinel`): each connect asks the
+   * sentinels for the primary and checks its `ROLE`; `+switch-master` drops the links to the old one. Connects before
+   * it returns, like `make`.
+   *
+   * @since 0.2.0
+   */
+  static readonly makeSentinel = (
+    options: RedisSentinel.SentinelOptions
+  ): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
+    Effect.flatMap(RedisSentinel.prepare(options), (prepared) =>
+      make(prepared.options, false).pipe(Effect.provideService(Transport, prepared.transport))
+    )
+
+  /**
+   * `makeSentinel` as a layer: `Redis.sentinel({ sentinels: ["10.0.0.1:26379"], name: "mymaster" })`
+   *
+   * @since 0.2.0
+   */
+  static readonly sentinel = (
+    options: RedisSentinel.SentinelOptions
+  ): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError> =>
+    Layer.effect(Redis, Redis.makeSentinel(options))
 
   /** txredisapi's `UnixConnection(path="/tmp/redis.sock", dbid=0, reconnect=True)` */
   static readonly unixConnection = (options: UnixSeed = {}) => Redis.layer(seedUnix(options))
