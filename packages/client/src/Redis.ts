@@ -42,6 +42,7 @@ import { keys as keyPositions } from "./commands/Catalogue.ts"
 import * as ClusterImpl from "./internal/cluster.ts"
 import type { Value } from "./internal/commands/Strings.ts"
 import { type Bound, bind, type Table } from "./internal/commands.ts"
+import { listenGrouped } from "./internal/fanout.ts"
 import * as Memory from "./internal/memory.ts"
 import * as Node from "./internal/node.ts"
 import { commandName, type Transform } from "./internal/pipeline.ts"
@@ -580,19 +581,7 @@ const make = (
       // a channel (or shard channel) lives on the shard its name routes to, as PUBLISH/SPUBLISH are routed; a
       // pattern may match channels of any shard
       listen: (kind, names, listener) =>
-        Effect.gen(function* () {
-          const groups = new Map<Node.Node, Array<string>>()
-          for (const name of names) {
-            for (const node of kind === "pattern" ? nodes : [sharded.nodeOf(name)]) {
-              const group = groups.get(node) ?? []
-              group.push(name)
-              groups.set(node, group)
-            }
-          }
-          const lives: Array<Effect.Effect<void, RedisError>> = []
-          for (const [node, group] of groups) lives.push(yield* node.subscriber.listen(kind, group, listener))
-          return Effect.all(lives, { concurrency: "unbounded", discard: true })
-        }),
+        listenGrouped(kind, names, listener, (name) => (kind === "pattern" ? nodes : [sharded.nodeOf(name)])),
       select: (commands) =>
         Effect.map(sharded.select(commands), (node) =>
           node === undefined

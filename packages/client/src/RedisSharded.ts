@@ -24,10 +24,11 @@
  *
  * @since 0.1.0
  */
-import type { CommandArg, RespValue } from "@fxredis/protocol"
+import type { CommandArg } from "@fxredis/protocol"
 import { type Endpoint, EndpointError } from "@fxredis/transport"
 import { Effect } from "effect"
-import * as C from "./Command.ts"
+import type * as C from "./Command.ts"
+import { runBroadcast, runSplit } from "./internal/fanout.ts"
 import { hashTag, routing } from "./internal/keys.ts"
 import type { Node } from "./internal/node.ts"
 import { commandName } from "./internal/pipeline.ts"
@@ -366,16 +367,6 @@ export interface Sharded<N extends Routable = Node> {
 const refuse = (args: ReadonlyArray<CommandArg>, shards: ReadonlyArray<string>, message: string) =>
   Effect.fail(new ShardingError({ command: commandName(args[0]), shards: [...shards], message }))
 
-const sumOf = (values: ReadonlyArray<RespValue>): number =>
-  values.reduce<number>((n, v) => n + (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : 0), 0)
-
-/** element-wise: 1 where every reply has 1 */
-const allOf = (values: ReadonlyArray<RespValue>): RespValue => {
-  const arrays = values.filter(Array.isArray) as ReadonlyArray<ReadonlyArray<RespValue>>
-  if (arrays.length === 0) return values[0]
-  return arrays[0].map((_, i) => (arrays.every((a) => a[i] === 1 || a[i] === 1n) ? 1 : 0))
-}
-
 const spread = "its keys live on different shards (use a hash tag such as {user:1} to keep them together)"
 
 /**
@@ -400,10 +391,6 @@ export const make = <N extends Routable>(nodes: ReadonlyArray<N>, options: Optio
   const nodeOf = placement === "txredisapi" ? txredisapiRing(nodes, names) : fxredisRing(nodes, names)
   const servers = nodes.map((n) => n.name)
 
-  /** a part of a split or broadcast command, read in the command's own mode (bytes stay bytes) */
-  const part = (args: ReadonlyArray<CommandArg>, of: C.Command<unknown>) =>
-    C.make(args, (of.transform as { readonly binary?: boolean }).binary === true ? C.binary(C.raw) : C.raw)
-
   const run = (command: C.Command<unknown>): Effect.Effect<unknown, RedisError> => {
     const args = command.args
     const route = routing(args)
@@ -417,61 +404,15 @@ export const make = <N extends Routable>(nodes: ReadonlyArray<N>, options: Optio
         }
         return node.run(command)
       }
-      case "Split": {
-        const step = route.step
-        const groups = new Map<N, { positions: Array<number>; args: Array<CommandArg> }>()
-        for (let i = 1, position = 0; i < args.length; i += step, position++) {
-          const node = nodeOf(args[i])
-          let group = groups.get(node)
-          if (group === undefined) {
-            group = { positions: [], args: [args[0]] }
-            groups.set(node, group)
-          }
-          group.positions.push(position)
-          for (let j = 0; j < step; j++) group.args.push(args[i + j])
-        }
-        if (groups.size === 1) return groups.keys().next().value!.run(command)
-        const parts = [...groups]
-        return Effect.forEach(parts, ([node, group]) => node.run(part(group.args, command)), {
-          concurrency: "unbounded"
-        }).pipe(
-          Effect.flatMap((replies) => {
-            let combined: RespValue
-            if (route.combine === "values") {
-              const out: Array<RespValue> = new Array((args.length - 1) / step)
-              parts.forEach(([, group], p) => {
-                const reply = replies[p] as ReadonlyArray<RespValue>
-                group.positions.forEach((position, k) => {
-                  out[position] = reply[k]
-                })
-              })
-              combined = out
-            } else if (route.combine === "sum") {
-              combined = sumOf(replies as ReadonlyArray<RespValue>)
-            } else {
-              combined = "OK"
-            }
-            return command.transform(combined)
-          })
+      case "Split":
+        return runSplit(
+          command,
+          route,
+          (i) => nodeOf(args[i]),
+          (node, c) => node.run(c)
         )
-      }
       case "Broadcast":
-        return Effect.forEach(nodes, (node) => node.run(part(args, command)), { concurrency: "unbounded" }).pipe(
-          Effect.flatMap((replies) => {
-            const values = replies as ReadonlyArray<RespValue>
-            const combined: RespValue =
-              route.combine === "sum"
-                ? sumOf(values)
-                : route.combine === "concat"
-                  ? values.flatMap((v) => (Array.isArray(v) ? (v as ReadonlyArray<RespValue>) : []))
-                  : route.combine === "ok"
-                    ? "OK"
-                    : route.combine === "all"
-                      ? allOf(values)
-                      : values[0]
-            return command.transform(combined)
-          })
-        )
+        return runBroadcast(command, route, nodes, (node, c) => node.run(c))
       case "Refused":
         return refuse(args, servers, route.message)
     }

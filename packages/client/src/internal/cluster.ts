@@ -20,6 +20,7 @@ import {
 } from "../RedisErrors.ts"
 import { type ResolvedOptions, resolve } from "../RedisOptions.ts"
 import * as RedisConnection from "./connection.ts"
+import { listenGrouped, runBroadcast, runSplit } from "./fanout.ts"
 import { routing } from "./keys.ts"
 import * as Node from "./node.ts"
 import { commandName } from "./pipeline.ts"
@@ -87,16 +88,6 @@ const isRedirect = (e: RedisError): e is ReplyError =>
 
 const keyOf = (arg: CommandArg): string | Uint8Array =>
   typeof arg === "string" || arg instanceof Uint8Array ? arg : String(arg)
-
-const sumOf = (values: ReadonlyArray<RespValue>): number =>
-  values.reduce<number>((n, v) => n + (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : 0), 0)
-
-/** element-wise: 1 where every reply has 1 (SCRIPT EXISTS) */
-const allOf = (values: ReadonlyArray<RespValue>): RespValue => {
-  const arrays = values.filter(Array.isArray) as ReadonlyArray<ReadonlyArray<RespValue>>
-  if (arrays.length === 0) return values[0]
-  return arrays[0].map((_, i) => (arrays.every((a) => a[i] === 1) ? 1 : 0))
-}
 
 /** a keyless command that may go to any one primary: it neither writes nor administers */
 const anyNode = (args: ReadonlyArray<CommandArg>): boolean => {
@@ -308,10 +299,6 @@ export const make = (
       return node === undefined ? unserved(command.args, slot) : follow(node.run(command), command, 0)
     }
 
-    /** a part of a split or broadcast command, read in the command's own mode (bytes stay bytes) */
-    const part = (args: ReadonlyArray<CommandArg>, of: C.Command<unknown>) =>
-      C.make(args, (of.transform as { readonly binary?: boolean }).binary === true ? C.binary(C.raw) : C.raw)
-
     const slotAt = (args: ReadonlyArray<CommandArg>, i: number) => slotOfKey(keyOf(args[i]))
 
     const run = (command: C.Command<unknown>): Effect.Effect<unknown, RedisError> => {
@@ -331,63 +318,10 @@ export const make = (
           }
           return runAt(slot, command)
         }
-        case "Split": {
-          const step = route.step
-          const groups = new Map<number, { positions: Array<number>; args: Array<CommandArg> }>()
-          for (let i = 1, position = 0; i < args.length; i += step, position++) {
-            const slot = slotAt(args, i)
-            let group = groups.get(slot)
-            if (group === undefined) {
-              group = { positions: [], args: [args[0]] }
-              groups.set(slot, group)
-            }
-            group.positions.push(position)
-            for (let j = 0; j < step; j++) group.args.push(args[i + j])
-          }
-          if (groups.size === 1) return runAt(groups.keys().next().value!, command)
-          const parts = [...groups]
-          return Effect.forEach(parts, ([slot, group]) => runAt(slot, part(group.args, command)), {
-            concurrency: "unbounded"
-          }).pipe(
-            Effect.flatMap((replies) => {
-              let combined: RespValue
-              if (route.combine === "values") {
-                const out: Array<RespValue> = new Array((args.length - 1) / step)
-                parts.forEach(([, group], p) => {
-                  const reply = replies[p] as ReadonlyArray<RespValue>
-                  group.positions.forEach((position, k) => {
-                    out[position] = reply[k]
-                  })
-                })
-                combined = out
-              } else if (route.combine === "sum") {
-                combined = sumOf(replies as ReadonlyArray<RespValue>)
-              } else {
-                combined = "OK"
-              }
-              return command.transform(combined)
-            })
-          )
-        }
+        case "Split":
+          return runSplit(command, route, (i) => slotAt(args, i), runAt)
         case "Broadcast":
-          return Effect.forEach([...primaries], (node) => node.run(part(args, command)), {
-            concurrency: "unbounded"
-          }).pipe(
-            Effect.flatMap((replies) => {
-              const values = replies as ReadonlyArray<RespValue>
-              const combined: RespValue =
-                route.combine === "sum"
-                  ? sumOf(values)
-                  : route.combine === "concat"
-                    ? values.flatMap((v) => (Array.isArray(v) ? (v as ReadonlyArray<RespValue>) : []))
-                    : route.combine === "ok"
-                      ? "OK"
-                      : route.combine === "all"
-                        ? allOf(values)
-                        : values[0]
-              return command.transform(combined)
-            })
-          )
+          return runBroadcast(command, route, [...primaries], (node, c) => node.run(c))
         case "Refused":
           if (route.reason === "Keyless" && anyNode(args) && primaries.length > 0) return primaries[0].run(command)
           return refuse(
@@ -445,21 +379,12 @@ export const make = (
         : Effect.succeed({ id: `slot ${slot}`, pin: node.pin })
     }
 
+    // PUBLISH reaches every node of a cluster: channels and patterns listen on one primary; a shard channel on its
+    // slot's primary
     const listen: Subscriber.Subscriber["listen"] = (kind, names, listener) =>
-      Effect.gen(function* () {
-        // PUBLISH reaches every node of a cluster: channels and patterns listen on one primary; a shard channel on
-        // its slot's primary
-        const groups = new Map<Node.Node, Array<string>>()
-        for (const name of names) {
-          const node = kind === "shard" ? table[slotOfKey(name)] : primaries[0]
-          if (node === undefined) continue
-          const group = groups.get(node) ?? []
-          group.push(name)
-          groups.set(node, group)
-        }
-        const lives: Array<Effect.Effect<void, RedisError>> = []
-        for (const [node, group] of groups) lives.push(yield* node.subscriber.listen(kind, group, listener))
-        return Effect.all(lives, { concurrency: "unbounded", discard: true })
+      listenGrouped(kind, names, listener, (name) => {
+        const node = kind === "shard" ? table[slotOfKey(name)] : primaries[0]
+        return node === undefined ? [] : [node]
       })
 
     return {
