@@ -46,6 +46,25 @@ for (const kind of transports) {
       })
     )
 
+    it.live(
+      "an uninterruptible command whose fiber is interrupted before the flush still runs and gets its reply",
+      () =>
+        Effect.gen(function* () {
+          const server = yield* RedisServer.make()
+          const redis = yield* client(server, kind)
+          yield* redis.ping()
+          // the interruption is only requested: the fiber waits for its reply, which must come (no hang, no lost reply)
+          const shielded = yield* Effect.forkChild(Effect.uninterruptible(redis.incr("shielded")), {
+            startImmediately: true
+          })
+          shielded.interruptUnsafe()
+          const exit = yield* Fiber.await(shielded)
+          assert.isTrue(Exit.hasInterrupts(exit))
+          assert.strictEqual(yield* server.cli("GET", "shielded"), "1")
+          for (let i = 0; i < 10; i++) assert.strictEqual(yield* redis.echo(`e${i}`), `e${i}`)
+        })
+    )
+
     it.live("a command interrupted after it was written runs, and its reply is dropped without misaligning", () =>
       Effect.gen(function* () {
         const server = yield* RedisServer.make()

@@ -163,10 +163,10 @@ export const make = (
       name: options.name,
       options,
       run: (args, transform, binding) =>
-        Effect.callback<unknown, RedisError>((resume) => {
-          pipeline.enqueue(args, transform, resume, binding)
-          return pipeline.cancel
-        }),
+        Effect.callback<unknown, RedisError>((resume) =>
+          // a canceler only where one is needed (offline): each one costs the command path
+          pipeline.enqueue(args, transform, resume, binding) ? pipeline.cancel : undefined
+        ),
       runBatch: (commands, binding) => batch(commands, pipeline, false, binding),
       writeOnly: pipeline.writeOnly,
       isReady: () => pipeline.isReady,

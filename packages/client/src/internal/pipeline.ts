@@ -68,8 +68,42 @@ export interface LinkBinding {
   id: number | undefined
 }
 
-/** The fiber that waits for a command (the one `Effect.callback` suspended): how an interruption finds its slots. */
+/**
+ * The fiber that waits for a command (the one `Effect.callback` suspended), kept when it was interruptible then: how
+ * an interruption finds its slots. Undefined for an uninterruptible wait (it is never interrupted while it waits).
+ */
 type Owner = Fiber.Fiber<unknown, unknown> | undefined
+
+/**
+ * What Effect's fibers record of an interruption (effect 4.1, `FiberImpl` in `internal/effect.ts`): the cause of a
+ * requested interruption, and whether the fiber may be interrupted now. Internal to Effect, so only read, and only
+ * once `fiberInternals` has found both on a real fiber.
+ */
+interface FiberInternals {
+  readonly interruptible: boolean
+  readonly _interruptedCause: unknown
+}
+
+/**
+ * Whether the tick's flush can see for itself that the owner of an unwritten command was interrupted. Then a command
+ * queued on a ready link needs no canceler (a canceler costs every command an async finalizer and two interruptibility
+ * switches in Effect's run loop), and the flush drops the commands of interrupted owners before encoding them. A
+ * fiber without those fields (another Effect release) gets a canceler for every command, as before: slower, as exact.
+ */
+const fiberInternals = (fiber: Fiber.Fiber<unknown, unknown>): boolean =>
+  "_interruptedCause" in fiber && typeof (fiber as unknown as FiberInternals).interruptible === "boolean"
+
+let flushSeesInterrupts: boolean | undefined
+
+/** the owner to record for a command queued by the current fiber */
+const currentOwner = (): Owner => {
+  const fiber = Fiber.getCurrent()
+  return fiber !== undefined && (fiber as unknown as FiberInternals).interruptible !== false ? fiber : undefined
+}
+
+/** an owner whose interruption was requested: its wait is over (it was interruptible when it queued the command) */
+const interrupted = (owner: Owner): boolean =>
+  owner !== undefined && (owner as unknown as FiberInternals)._interruptedCause !== undefined
 
 /** The resume of a command written for its side effect alone (RESP3 `SUBSCRIBE`): it has no reply slot. */
 const noReply: Resume = () => {}
@@ -169,32 +203,40 @@ export class Pipeline {
   }
 
   /**
-   * Sends one command; `resume` is called exactly once, unless the calling fiber is interrupted first (then
-   * `cancel`, which `Effect.callback` runs, takes the command back or leaves a dead slot).
+   * Sends one command; `resume` is called exactly once, unless the calling fiber is interrupted first. Returns
+   * whether the caller must register `cancel` as its `Effect.callback` canceler: true for a command that waits
+   * offline (the canceler takes it out of the queue at once). A command queued on a ready link needs none: if its
+   * fiber is interrupted before the tick's flush, the flush drops it unwritten; after, it keeps a dead slot (Effect
+   * ignores a resume that comes after the interruption), so replies stay aligned.
    */
   readonly enqueue = (
     args: ReadonlyArray<CommandArg>,
     transform: Transform,
     resume: Resume,
     binding?: LinkBinding | undefined
-  ): void => {
+  ): boolean => {
     const invalid = invalidArgument(args)
     if (invalid !== undefined) {
-      return resume(Exit.fail(new InvalidCommandError({ command: commandName(args?.[0]), message: invalid })))
+      resume(Exit.fail(new InvalidCommandError({ command: commandName(args?.[0]), message: invalid })))
+      return false
     }
     // a descriptor without a reply transform is a bug in its builder: a defect for this command, not a stuck flush
     if (typeof transform !== "function") {
-      return resume(Exit.die(new TypeError(`the reply transform of ${commandName(args[0])} is not a function`)))
+      resume(Exit.die(new TypeError(`the reply transform of ${commandName(args[0])} is not a function`)))
+      return false
     }
     if (binding !== undefined && binding.id !== undefined && (binding.id !== this.linkId || this.link === undefined)) {
-      return resume(Exit.fail(this.lostLink(args[0])))
+      resume(Exit.fail(this.lostLink(args[0])))
+      return false
     }
+    const owner = currentOwner()
     if (this.state === enum_.Ready) {
       if (binding !== undefined) binding.id = this.linkId
-      this.push(args, transform, resume, this.deadlineFromNow(), Fiber.getCurrent())
-    } else {
-      this.enqueueOffline(args, transform, resume, binding)
+      this.push(args, transform, resume, this.deadlineFromNow(), owner)
+      return owner !== undefined && !(flushSeesInterrupts ??= fiberInternals(owner))
     }
+    this.enqueueOffline(args, transform, resume, binding, owner)
+    return true
   }
 
   private lostLink(name: CommandArg | undefined): ConnectionError {
@@ -238,7 +280,7 @@ export class Pipeline {
       return
     }
     const t = this.options.handshakeTimeout
-    this.push(args, transform, resume, t === Infinity ? Infinity : this.now() + t, Fiber.getCurrent())
+    this.push(args, transform, resume, t === Infinity ? Infinity : this.now() + t, currentOwner())
   }
 
   /** Writes a command that gets no reply of its own (SUBSCRIBE in RESP3: its confirmations are push frames). */
@@ -365,7 +407,15 @@ export class Pipeline {
     if (from === end) return
     if (this.unwrittenGaps) this.dropUnwritten(from, true)
     const to = this.resumes.length
+    const owners = this.owners
     for (let i = from; i < to; i++) {
+      // interrupted since it was queued (its fiber no longer waits): it never reaches the server
+      if (interrupted(owners[i])) {
+        this.resumes[i] = undefined
+        owners[i] = undefined
+        this.unwrittenGaps = true
+        continue
+      }
       try {
         this.out.push(this.commands[i])
       } catch (cause) {
@@ -424,7 +474,8 @@ export class Pipeline {
     args: ReadonlyArray<CommandArg>,
     transform: Transform,
     resume: Resume,
-    binding: LinkBinding | undefined
+    binding: LinkBinding | undefined,
+    owner: Owner
   ): void {
     if (this.state === enum_.Closed) {
       resume(Exit.fail(this.closedWith ?? this.error("Closed", "the client is closed", false)))
@@ -438,7 +489,7 @@ export class Pipeline {
       )
     } else {
       const deadline = this.deadlineFromNow()
-      this.offline.push({ args, transform, resume, deadline, owner: Fiber.getCurrent(), binding })
+      this.offline.push({ args, transform, resume, deadline, owner, binding })
       if (deadline < this.timerDeadline) this.armTimer(deadline)
     }
   }

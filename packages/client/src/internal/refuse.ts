@@ -56,15 +56,26 @@ const upper = (arg: CommandArg | undefined): string =>
       ? new TextDecoder().decode(arg).toUpperCase()
       : ""
 
+/** command names, as callers spell them, refused nowhere (not `CLIENT`: that depends on its subcommand); bounded */
+const harmless = new Set<string>()
+
 /**
  * Why `args` may not run on a shared connection, as a typed error; undefined when it may. `pinned`: the connection is
  * held by a transaction (MULTI, EXEC, WATCH… are its own business there).
  */
 export const refuseOnShared = (args: ReadonlyArray<CommandArg>, pinned: boolean): InvalidCommandError | undefined => {
-  const name = upper(args[0])
+  const first = args[0]
+  // on the command path: a name seen harmless before is not upper-cased and looked up again
+  if (typeof first === "string" && harmless.has(first)) return undefined
+  const name = upper(first)
   let advice = anyShared[name] ?? (pinned ? undefined : sharedOnly[name])
   if (advice === undefined && name === "CLIENT" && clientState.has(upper(args[1]))) advice = dedicated
-  if (advice === undefined) return undefined
+  if (advice === undefined) {
+    if (typeof first === "string" && name !== "CLIENT" && sharedOnly[name] === undefined && harmless.size < 1024) {
+      harmless.add(first)
+    }
+    return undefined
+  }
   return new InvalidCommandError({
     command: name === "CLIENT" ? `CLIENT ${upper(args[1])}` : commandName(args[0]),
     message: `${name === "CLIENT" ? `CLIENT ${upper(args[1])}` : name} would change the state of a connection that other fibers share: ${advice}`
