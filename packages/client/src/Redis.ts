@@ -49,6 +49,7 @@ import { commandName, type Transform } from "./internal/pipeline.ts"
 import type * as Subscriber from "./internal/subscriber.ts"
 import * as TransactionImpl from "./internal/transaction.ts"
 import type { ClusterOptions } from "./RedisCluster.ts"
+import * as RedisCluster from "./RedisCluster.ts"
 import {
   type ConnectionError,
   RedisConfigError,
@@ -534,7 +535,10 @@ const makeShape = (parts: {
     transaction: (body) => TransactionImpl.run(select, body),
     shardOf: prefix === "" ? parts.shardOf : (key) => parts.shardOf(prefix + key),
     dedicated,
-    endpoints: parts.nodes.map((n) => n.name)
+    // read when asked: a cluster's primaries change with its topology
+    get endpoints() {
+      return parts.nodes.map((n) => n.name)
+    }
   }
 }
 
@@ -741,20 +745,56 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
     )
 
   /**
-   * A Redis Cluster client in the current Scope (see `RedisCluster`): reads the slot map from `seeds` and connects
-   * to every primary before it returns; fails with `ConnectionError`, or for a bad option with `EndpointError` or
-   * `RedisConfigError` (also when no seed gives a slot map).
+   * A Redis Cluster client in the current Scope (see `RedisCluster`): reads the topology from `seeds` and connects
+   * to every primary before it returns; fails with `ConnectionError` (every seed unreachable), or for a bad option
+   * with `EndpointError` or `RedisConfigError` (also when no seed gives a topology). `{ lazy: true }`: returns at once
+   * and reads the topology in the background (see `clusterLazy`).
    */
   static readonly makeCluster = (
-    options: ClusterOptions
+    options: ClusterOptions,
+    mode: { readonly lazy?: boolean | undefined } = {}
   ): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
-    Effect.flatMap(currentTransport, (transport) => Effect.map(ClusterImpl.make(options, transport), makeShape))
+    Effect.flatMap(currentTransport, (transport) =>
+      Effect.map(ClusterImpl.make(options, transport, mode.lazy ?? false), makeShape)
+    )
 
   /** `makeCluster` as a layer: `Redis.cluster({ seeds: ["redis://10.0.0.5:7000"] })` */
   static readonly cluster = (
     options: ClusterOptions
   ): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError> =>
     Layer.effect(Redis, Redis.makeCluster(options))
+
+  /**
+   * A cluster layer that builds at once and reads the topology in the background, from the seeds in turn, retried on
+   * `reconnect` (default: for ever): commands issued meanwhile wait for it up to `commandTimeout`, then fail with
+   * `CommandTimeoutError` (`sent: false`). Fails only for a bad option (`EndpointError` or `RedisConfigError`).
+   *
+   * @since 0.3.0
+   */
+  static readonly clusterLazy = (options: ClusterOptions): Layer.Layer<Redis, EndpointError | RedisConfigError> =>
+    Layer.effect(
+      Redis,
+      Redis.makeCluster(options, { lazy: true }).pipe(
+        Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
+      )
+    )
+
+  /**
+   * A cluster layer from `Config` (by default `RedisCluster.clusterOptionsConfig`: `REDIS_CLUSTER_NODES`, a comma list
+   * of `host:port` or URLs, plus `REDIS_PASSWORD`, `REDIS_POOL_SIZE`, `REDIS_READ_FROM`, …); lazy unless `lazy: false`.
+   *
+   * @since 0.3.0
+   */
+  static readonly clusterConfig = (
+    config: Config.Config<ClusterOptions> = RedisCluster.clusterOptionsConfig,
+    options: { readonly lazy?: boolean | undefined } = {}
+  ): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError | Config.ConfigError> =>
+    Layer.effect(
+      Redis,
+      Effect.gen(function* () {
+        return yield* Redis.makeCluster(yield* config, { lazy: options.lazy ?? true })
+      })
+    )
 
   /**
    * A client of a Sentinel-managed primary in the current Scope (see `RedisSentinel`): each connect asks the

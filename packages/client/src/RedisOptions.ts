@@ -149,6 +149,8 @@ export interface ResolvedOptions {
   readonly commandMetrics: boolean
   readonly retry: Schedule.Schedule<unknown, ReplyError> | undefined
   readonly retryWrites: boolean
+  /** sends `READONLY` in every handshake (a cluster client that reads from replicas); set by the cluster client only */
+  readonly readOnly?: boolean | undefined
 }
 
 /**

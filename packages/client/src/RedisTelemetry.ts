@@ -10,7 +10,9 @@
  *   UNIX socket, `network.transport` (`unix`) and `server.address` (the path). Arguments are never recorded.
  * - **Metrics** (`effect/Metric`): `fxredis.connections.up` and `fxredis.reconnects` always (they move on connect
  *   and drop only); `fxredis.pool.waits` when a transaction waits for a free connection; with `commandMetrics: true`
- *   also `fxredis.command.duration` (seconds, by `command` and `outcome`) and `fxredis.commands.in_flight`.
+ *   also `fxredis.command.duration` (seconds, by `command` and `outcome`) and `fxredis.commands.in_flight`. A cluster
+ *   client counts `fxredis.cluster.redirects` (by `kind`: `moved` or `ask`) and `fxredis.cluster.refreshes` (by
+ *   `outcome`: `ok` or `failed`).
  *
  * @since 0.1.0
  */
@@ -127,4 +129,43 @@ export const commandDuration = Metric.histogram("fxredis.command.duration", {
  */
 export const commandsInFlight = Metric.counter("fxredis.commands.in_flight", {
   description: "Redis commands waiting for their reply"
+})
+
+/**
+ * MOVED and ASK redirects a cluster client followed, by `kind` (`moved` or `ask`).
+ *
+ * @example
+ * ```ts
+ * import { RedisTelemetry } from "@fxredis/client"
+ * import { Metric } from "effect"
+ *
+ * const asks = Metric.value(Metric.withAttributes(RedisTelemetry.clusterRedirects, { kind: "ask" }))
+ * ```
+ *
+ * @category metrics
+ * @since 0.3.0
+ */
+export const clusterRedirects = Metric.counter("fxredis.cluster.redirects", {
+  description: "MOVED and ASK redirects followed by a cluster client",
+  incremental: true
+})
+
+/**
+ * Topology refreshes of a cluster client (`CLUSTER SHARDS`, or `CLUSTER SLOTS` before Redis 7), by `outcome`
+ * (`ok` or `failed`): periodic, after a MOVED, or while a node is unreachable.
+ *
+ * @example
+ * ```ts
+ * import { RedisTelemetry } from "@fxredis/client"
+ * import { Metric } from "effect"
+ *
+ * const done = Metric.value(Metric.withAttributes(RedisTelemetry.clusterRefreshes, { outcome: "ok" }))
+ * ```
+ *
+ * @category metrics
+ * @since 0.3.0
+ */
+export const clusterRefreshes = Metric.counter("fxredis.cluster.refreshes", {
+  description: "topology refreshes of a cluster client",
+  incremental: true
 })

@@ -1,7 +1,12 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Redis } from "@fxredis/client"
-import { RedisCluster, RedisServer } from "@fxredis/testing"
-import { Effect, Fiber, Option, Stream } from "effect"
+import { PersistenceRedis, Redis, RedisTelemetry } from "@fxredis/client"
+import { slot as catalogueSlot } from "@fxredis/client/commands/Catalogue"
+import { eventually, RedisCluster, RedisServer } from "@fxredis/testing"
+import { ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Metric, Option, Schedule, Schema, Stream } from "effect"
+import * as Persistable from "effect/persistence/Persistable"
+import * as PersistedCache from "effect/persistence/PersistedCache"
+import * as Persistence from "effect/persistence/Persistence"
+import * as RateLimiter from "effect/persistence/RateLimiter"
 
 /** a key (with a hash tag) whose slot is owned by primary `index` as the cluster was formed */
 const keyOn = (cluster: RedisCluster.RedisCluster, index: number, prefix: string) => {
@@ -26,15 +31,72 @@ const stat = (node: RedisCluster.ClusterNode, section: string, line: string, fie
 const client = (cluster: RedisCluster.RedisCluster, maxRedirects?: number) =>
   Redis.makeCluster({ seeds: cluster.seeds, commandTimeout: "5 seconds", maxRedirects })
 
+/** the current value of a counter of RedisTelemetry with these attributes */
+const count = (
+  metric: Metric.Metric<number, { readonly count: number | bigint }>,
+  attributes: Record<string, string>
+) => Effect.map(Metric.value(Metric.withAttributes(metric, attributes)), (state) => Number(state.count))
+
+/** how many connections named `name` a node has (CLIENT LIST), and their addresses */
+const clientsNamed = (node: RedisCluster.ClusterNode, name: string) =>
+  Effect.map(node.cli("CLIENT", "LIST"), (list) =>
+    list
+      .split("\n")
+      .filter((line) => line.includes(` name=${name} `))
+      .map((line) => /\baddr=(\S+)/.exec(line)?.[1] ?? "")
+  )
+
+/** random keys: printable ASCII, some with hash tags (empty, nested, unclosed) */
+const randomKey = (i: number) => {
+  const chars = "abcdefghijklmnopqrstuvwxyz0123456789:{}_-"
+  let key = ""
+  const length = 1 + ((i * 7919) % 24)
+  for (let j = 0; j < length; j++) key += chars[Math.floor(Math.random() * chars.length)]
+  return i % 5 === 0 ? `{user${i % 97}}:${key}` : key
+}
+
+class GetUser extends Persistable.Class<{ payload: { readonly id: number } }>()("GetUser", {
+  primaryKey: (p) => `user-${p.id}`,
+  success: Schema.Struct({ name: Schema.String }),
+  error: Schema.String
+}) {}
+
 describe("cluster options", () => {
   it.effect("a database other than 0, or a UNIX seed, fails with RedisConfigError before connecting", () =>
     Effect.gen(function* () {
+      const readFrom = yield* Effect.flip(
+        Redis.makeCluster({ seeds: ["redis://127.0.0.1:1"], readFrom: "replicas" as "replica" })
+      )
+      assert.strictEqual(readFrom._tag, "RedisConfigError")
+      const nat = yield* Effect.flip(
+        Redis.makeCluster({ seeds: ["redis://127.0.0.1:1"], natMap: { "10.0.0.1:7000": "nowhere" } })
+      )
+      assert.strictEqual(nat._tag, "RedisConfigError")
+      const refresh = yield* Effect.flip(
+        Redis.makeCluster({ seeds: ["redis://127.0.0.1:1"], refresh: "often" as unknown as false })
+      )
+      assert.strictEqual(refresh._tag, "RedisConfigError")
       const database = yield* Effect.flip(Redis.makeCluster({ seeds: ["redis://127.0.0.1:1"], database: 2 }))
       assert.strictEqual(database._tag, "RedisConfigError")
       const unix = yield* Effect.flip(Redis.makeCluster({ seeds: ["unix:///tmp/nowhere.sock"] }))
       assert.strictEqual(unix._tag, "RedisConfigError")
       const redirects = yield* Effect.flip(Redis.makeCluster({ seeds: ["redis://127.0.0.1:1"], maxRedirects: -1 }))
       assert.strictEqual(redirects._tag, "RedisConfigError")
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("unreachable seeds", () => {
+  it.live("eager: every seed down fails with ConnectionError; lazy: commands wait, then fail typed and unsent", () =>
+    Effect.gen(function* () {
+      const dead = yield* RedisServer.make()
+      yield* dead.stop
+      const eager = yield* Effect.flip(Redis.makeCluster({ seeds: [dead.tcp, dead.urls.tcp] }))
+      assert.strictEqual(eager._tag, "ConnectionError")
+      const lazy = yield* Redis.makeCluster({ seeds: [dead.tcp], commandTimeout: "300 millis" }, { lazy: true })
+      const failed = yield* Effect.flip(lazy.get("k"))
+      assert.strictEqual(failed._tag, "CommandTimeoutError")
+      assert.isFalse(failed._tag === "CommandTimeoutError" && failed.sent)
     }).pipe(Effect.scoped)
   )
 })
@@ -270,6 +332,363 @@ layer(RedisCluster.layer({ primaries: 3 }), { excludeTestServices: true, timeout
         yield* migration.finish
         assert.deepStrictEqual(yield* redis.get(key), Option.some("here"))
         assert.strictEqual(redis.shardOf(key), nameOf(to))
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect("the topology comes from CLUSTER SHARDS; a user denied it gets the map from CLUSTER SLOTS", () =>
+      Effect.gen(function* () {
+        const cluster = yield* RedisCluster.RedisCluster
+        yield* Effect.forEach(cluster.primaries, (p) => p.cli("CONFIG", "RESETSTAT"))
+        const redis = yield* client(cluster)
+        const shards = yield* Effect.map(
+          Effect.forEach(cluster.primaries, (p) => stat(p, "commandstats", "cmdstat_cluster\\|shards", "calls")),
+          (calls) => calls.reduce((a, b) => a + b, 0)
+        )
+        assert.isAtLeast(shards, 1)
+        // ACL: a user who may not run CLUSTER SHARDS (as a server before Redis 7 could not)
+        yield* Effect.forEach(cluster.primaries, (p) =>
+          p.cli("ACL", "SETUSER", "noshards", "on", ">pw", "~*", "&*", "+@all", "-cluster|shards")
+        )
+        yield* Effect.forEach(cluster.primaries, (p) => p.cli("CONFIG", "RESETSTAT"))
+        const limited = yield* Redis.makeCluster({ seeds: cluster.seeds, username: "noshards", password: "pw" })
+        const calls = yield* Effect.forEach(cluster.primaries, (p) =>
+          Effect.all([
+            stat(p, "commandstats", "cmdstat_cluster\\|shards", "calls"),
+            stat(p, "commandstats", "cmdstat_cluster\\|slots", "calls")
+          ])
+        )
+        assert.isAtLeast(
+          calls.reduce((n, [, slots]) => n + slots, 0),
+          1
+        )
+        assert.sameMembers([...limited.endpoints], cluster.primaries.map(nameOf))
+        yield* limited.set("acl:key", "v")
+        assert.deepStrictEqual(yield* redis.get("acl:key"), Option.some("v"))
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect(
+      "slot routing equals CLUSTER KEYSLOT for 10,000 random keys and hash tags; each goes to its slot's owner",
+      () =>
+        Effect.gen(function* () {
+          const cluster = yield* RedisCluster.RedisCluster
+          const redis = yield* client(cluster)
+          const keys = Array.from({ length: 10_000 }, (_, i) => randomKey(i))
+          keys.push("{}", "{}a", "a{}", "{a", "a}", "{{a}}", "{a}{b}", "x{a}y", "{user1000}.following", "")
+          // pipelined: 10,000 CLUSTER KEYSLOT in flight at once
+          const server = yield* Effect.forEach(keys, (key) => redis.send("CLUSTER", "KEYSLOT", key), {
+            concurrency: "unbounded"
+          })
+          const ranges = yield* cluster.slots
+          for (const [i, key] of keys.entries()) {
+            const slot = catalogueSlot(key)
+            assert.strictEqual(slot, Number(server[i]), key)
+            const owner = ranges.find((r) => r.start <= slot && slot <= r.end)!
+            assert.strictEqual(redis.shardOf(key), nameOf(owner.primary), key)
+          }
+        }).pipe(Effect.scoped)
+    )
+
+    it.effect("MGET of 1,000 keys spread over every primary comes back in order", () =>
+      Effect.gen(function* () {
+        const cluster = yield* RedisCluster.RedisCluster
+        const redis = yield* client(cluster)
+        // half in slots of their own, half 10 to a slot (hash tags): each part of the split carries several keys
+        const keys = Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? `mget1000:${i}` : `{mget${i % 50}}:${i}`))
+        yield* redis.mset(keys.map((k, i) => [k, `v${i}`] as const))
+        const slots = new Set(keys.map((k) => catalogueSlot(k)))
+        assert.isAbove(slots.size, 500)
+        assert.strictEqual(
+          new Set([...slots].map((s) => redis.shardOf(keys.find((k) => catalogueSlot(k) === s)!))).size,
+          3
+        )
+        const order = [...keys.keys()].sort((a, b) => ((a * 7919) % 1000) - ((b * 7919) % 1000))
+        const values = yield* redis.mget([...order.map((i) => keys[i]), "mget1000:missing"])
+        assert.deepStrictEqual(values, [...order.map((i) => Option.some(`v${i}`)), Option.none()])
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect(
+      "a slot migrated under 4 fibers of mixed commands: every command succeeds; ASK and MOVED are counted",
+      () =>
+        Effect.gen(function* () {
+          const cluster = yield* RedisCluster.RedisCluster
+          const redis = yield* client(cluster)
+          const { slot } = keyOn(cluster, 1, "busy:")
+          const tag = keyOn(cluster, 1, "busy:").key
+          const keys = Array.from({ length: 40 }, (_, i) => `${tag}:${i}`)
+          yield* Effect.forEach(keys, (k) => redis.set(k, "0"), { concurrency: "unbounded" })
+          const asks = yield* count(RedisTelemetry.clusterRedirects, { kind: "ask" })
+          const moves = yield* count(RedisTelemetry.clusterRedirects, { kind: "moved" })
+          const stop = yield* Deferred.make<void>()
+          let done = 0
+          const worker = (w: number) =>
+            Effect.gen(function* () {
+              for (let i = 0; ; i++) {
+                const key = keys[(i * 4 + w) % keys.length]
+                switch (i % 4) {
+                  case 0:
+                    yield* redis.get(key)
+                    break
+                  case 1:
+                    yield* redis.set(key, `${w}:${i}`)
+                    break
+                  case 2:
+                    yield* redis.send("APPEND", key, "x")
+                    break
+                  case 3:
+                    yield* redis.exists([key])
+                }
+                done++
+                if (Deferred.isDoneUnsafe(stop) && i % 4 === 3) return
+              }
+            })
+          const workers = yield* Effect.forkChild(
+            Effect.all([0, 1, 2, 3].map(worker), { concurrency: "unbounded", discard: true })
+          )
+          const migration = yield* cluster.startMigration(slot, cluster.primaries[2])
+          // a few keys at a time, so that the workers meet moved keys (ASK) while others are still at the source
+          while ((yield* migration.moveKeys(5)) > 0) yield* Effect.yieldNow
+          yield* migration.finish
+          const after = done
+          yield* eventually(
+            Effect.sync(() => done > after + 200),
+            { times: 500 }
+          )
+          yield* Deferred.succeed(stop, undefined)
+          const exit = yield* Fiber.await(workers)
+          assert.isTrue(Exit.isSuccess(exit), String(exit))
+          assert.isAbove(yield* count(RedisTelemetry.clusterRedirects, { kind: "ask" }), asks)
+          assert.isAbove(yield* count(RedisTelemetry.clusterRedirects, { kind: "moved" }), moves)
+          assert.strictEqual(redis.shardOf(tag), nameOf(cluster.primaries[2]))
+        }).pipe(Effect.scoped)
+    )
+
+    it.effect("concurrent MOVEDs start one coalesced refresh, not one each", () =>
+      Effect.gen(function* () {
+        const cluster = yield* RedisCluster.RedisCluster
+        const redis = yield* Redis.makeCluster({ seeds: cluster.seeds, refresh: false })
+        const { key, slot } = keyOn(cluster, 2, "coalesce:")
+        yield* redis.set(key, "v")
+        yield* cluster.migrateSlot(slot, cluster.primaries[0])
+        const before = yield* count(RedisTelemetry.clusterRefreshes, { outcome: "ok" })
+        const moves = yield* count(RedisTelemetry.clusterRedirects, { kind: "moved" })
+        const values = yield* Effect.forEach(
+          Array.from({ length: 50 }, () => key),
+          (k) => redis.get(k),
+          { concurrency: "unbounded" }
+        )
+        assert.deepStrictEqual(
+          values,
+          values.map(() => Option.some("v"))
+        )
+        assert.strictEqual((yield* count(RedisTelemetry.clusterRedirects, { kind: "moved" })) - moves, 50)
+        yield* eventually(Effect.map(count(RedisTelemetry.clusterRefreshes, { outcome: "ok" }), (n) => n > before))
+        assert.isAtMost((yield* count(RedisTelemetry.clusterRefreshes, { outcome: "ok" })) - before, 2)
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect("the periodic refresh learns of a slot moved behind the client's back, with no command sent", () =>
+      Effect.gen(function* () {
+        const cluster = yield* RedisCluster.RedisCluster
+        const redis = yield* Redis.makeCluster({ seeds: cluster.seeds, refresh: Schedule.spaced("100 millis") })
+        const { key, slot } = keyOn(cluster, 0, "periodic:")
+        assert.strictEqual(redis.shardOf(key), nameOf(yield* cluster.primaryOf(slot)))
+        const to = cluster.primaries.find((p) => nameOf(p) !== redis.shardOf(key))!
+        yield* cluster.migrateSlot(slot, to)
+        yield* eventually(
+          Effect.sync(() => redis.shardOf(key) === nameOf(to)),
+          { times: 100 }
+        )
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect("natMap: the announced 127.0.0.1:port is dialled where the map says (each node's UNIX socket)", () =>
+      Effect.gen(function* () {
+        const cluster = yield* RedisCluster.RedisCluster
+        const natMap = Object.fromEntries(cluster.nodes.map((n) => [nameOf(n), `unix://${n.server.unix.path}`]))
+        const redis = yield* Redis.makeCluster({ seeds: cluster.seeds, natMap, clientName: "natmapped" })
+        assert.sameMembers(
+          [...redis.endpoints],
+          cluster.primaries.map((p) => `unix:${p.server.unix.path}`)
+        )
+        const keys = Array.from({ length: 30 }, (_, i) => `nat:${i}`)
+        yield* redis.mset(keys.map((k) => [k, k] as const))
+        assert.deepStrictEqual(yield* redis.mget(keys), keys.map(Option.some))
+        for (const p of cluster.primaries) {
+          const addresses = yield* clientsNamed(p, "natmapped")
+          assert.isAbove(addresses.length, 0)
+          for (const address of addresses) assert.isTrue(address.startsWith("/"), address) // a UNIX socket peer
+        }
+        // a function works too; undefined keeps the announced address
+        const plain = yield* Redis.makeCluster({ seeds: cluster.seeds, natMap: () => undefined })
+        assert.sameMembers([...plain.endpoints], cluster.primaries.map(nameOf))
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect(
+      "retry: a multi-key read met by TRYAGAIN mid-migration is retried and succeeds once the slot has moved",
+      () =>
+        Effect.gen(function* () {
+          const cluster = yield* RedisCluster.RedisCluster
+          const { key: tag, slot } = keyOn(cluster, 0, "tryagain:")
+          const [a, b] = [`${tag}:a`, `${tag}:b`]
+          const redis = yield* Redis.makeCluster({ seeds: cluster.seeds, retry: Schedule.spaced("20 millis") })
+          const strict = yield* client(cluster)
+          yield* redis.mset([
+            [a, "A"],
+            [b, "B"]
+          ])
+          const from = yield* cluster.primaryOf(slot)
+          const migration = yield* cluster.startMigration(slot, cluster.primaries.find((p) => p.id !== from.id)!)
+          assert.strictEqual(yield* migration.moveKeys(1), 1)
+          // without retry: TRYAGAIN, typed
+          const failed = yield* Effect.flip(strict.mget([a, b]))
+          assert.strictEqual(failed._tag === "ReplyError" ? failed.code : failed._tag, "TRYAGAIN")
+          // a write is not retried without retryWrites
+          const write = yield* Effect.flip(redis.send("MSET", a, "1", b, "2"))
+          assert.strictEqual(write._tag === "ReplyError" ? write.code : write._tag, "TRYAGAIN")
+          const tries = yield* Effect.map(
+            from.cli("INFO", "errorstats"),
+            (i) => /errorstat_TRYAGAIN:count=(\d+)/.exec(i)?.[1]
+          )
+          const read = yield* Effect.forkChild(redis.mget([a, b]))
+          yield* eventually(
+            Effect.map(from.cli("INFO", "errorstats"), (i) => /errorstat_TRYAGAIN:count=(\d+)/.exec(i)?.[1] !== tries)
+          )
+          yield* migration.finish
+          assert.deepStrictEqual(yield* Fiber.join(read), [Option.some("A"), Option.some("B")])
+        }).pipe(Effect.scoped)
+    )
+
+    it.effect("poolSize is per node: each primary gets that many connections", () =>
+      Effect.gen(function* () {
+        const cluster = yield* RedisCluster.RedisCluster
+        yield* Redis.makeCluster({ seeds: cluster.seeds, poolSize: 3, clientName: "pooled3" })
+        for (const p of cluster.primaries) assert.strictEqual((yield* clientsNamed(p, "pooled3")).length, 3)
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect("clusterConfig reads REDIS_CLUSTER_NODES (a comma list) and friends from Config", () =>
+      Effect.gen(function* () {
+        const cluster = yield* RedisCluster.RedisCluster
+        const nodes = cluster.seeds.map((s) => `${s.host}:${s.port}`).join(" , ")
+        const provider = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromUnknown(env))
+        const program = Effect.gen(function* () {
+          const redis = yield* Redis
+          yield* redis.set("config:key", "v")
+          return [yield* redis.get("config:key"), [...redis.endpoints]] as const
+        })
+        const [value, endpoints] = yield* program.pipe(
+          Effect.provide(
+            Redis.clusterConfig(undefined, { lazy: false }).pipe(
+              Layer.provide(provider({ REDIS_CLUSTER_NODES: nodes, REDIS_POOL_SIZE: "2", REDIS_READ_FROM: "primary" }))
+            )
+          )
+        )
+        assert.deepStrictEqual(value, Option.some("v"))
+        assert.sameMembers([...endpoints], cluster.primaries.map(nameOf))
+        // the lazy default serves too
+        const [lazyValue] = yield* program.pipe(
+          Effect.provide(Redis.clusterConfig().pipe(Layer.provide(provider({ REDIS_CLUSTER_NODES: nodes }))))
+        )
+        assert.deepStrictEqual(lazyValue, Option.some("v"))
+        const bad = yield* Effect.flip(
+          program.pipe(
+            Effect.provide(
+              Redis.clusterConfig().pipe(
+                Layer.provide(provider({ REDIS_CLUSTER_NODES: nodes, REDIS_READ_FROM: "sometimes" }))
+              )
+            )
+          )
+        )
+        assert.strictEqual(bad._tag, "ConfigError")
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect("clusterLazy builds while its only seed is frozen and serves once the node answers", () =>
+      Effect.gen(function* () {
+        const cluster = yield* RedisCluster.RedisCluster
+        const seed = cluster.primaries[1]
+        yield* seed.server.pause
+        const resumed = yield* Effect.forkChild(Effect.never.pipe(Effect.ensuring(seed.server.resume)))
+        const value = yield* Effect.gen(function* () {
+          const redis = yield* Redis
+          assert.deepStrictEqual([...redis.endpoints], [])
+          const read = yield* Effect.forkChild(
+            redis.set("lazy:key", "served").pipe(Effect.andThen(redis.get("lazy:key")))
+          )
+          yield* seed.server.resume
+          return yield* Fiber.join(read)
+        }).pipe(
+          Effect.provide(
+            Redis.clusterLazy({ seeds: [seed.tcp], connectTimeout: "200 millis", commandTimeout: "10 seconds" })
+          )
+        )
+        yield* Fiber.interrupt(resumed)
+        assert.deepStrictEqual(value, Option.some("served"))
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect(
+      "Effect's RateLimiter and PersistedCache run on the cluster with hash-tagged prefixes and store ids",
+      () =>
+        Effect.gen(function* () {
+          const cluster = yield* RedisCluster.RedisCluster
+          const effectRedis = PersistenceRedis.layer.pipe(
+            Layer.provide(Layer.fresh(Redis.cluster({ seeds: cluster.seeds })))
+          )
+          yield* Effect.gen(function* () {
+            const limiter = yield* RateLimiter.make
+            for (const key of ["a", "b", "c", "d"]) {
+              for (const algorithm of ["fixed-window", "token-bucket"] as const) {
+                yield* limiter.consume({ algorithm, key: `${algorithm}-${key}`, limit: 2, window: "1 minute" })
+                yield* limiter.consume({ algorithm, key: `${algorithm}-${key}`, limit: 2, window: "1 minute" })
+                const denied = yield* Effect.flip(
+                  limiter.consume({ algorithm, key: `${algorithm}-${key}`, limit: 2, window: "1 minute" })
+                )
+                assert.strictEqual(denied._tag, "RateLimiterError")
+              }
+            }
+          }).pipe(Effect.provide(RateLimiter.layerStoreRedis({ prefix: "{ratelimit}:" })), Effect.provide(effectRedis))
+          let lookups = 0
+          const lookup = (key: GetUser) =>
+            Effect.suspend(() => {
+              lookups++
+              return key.id % 3 === 0 ? Effect.fail(`no user ${key.id}`) : Effect.succeed({ name: `user ${key.id}` })
+            })
+          const users = Array.from({ length: 20 }, (_, i) => new GetUser({ id: i }))
+          const useCache = Effect.gen(function* () {
+            const cache = yield* PersistedCache.make(lookup, { storeId: "{cache}", timeToLive: () => "1 minute" })
+            return yield* Effect.forEach(users, (u) => Effect.exit(cache.get(u)), { concurrency: "unbounded" })
+          }).pipe(Effect.scoped, Effect.provide(Layer.fresh(Persistence.layerRedis.pipe(Layer.provide(effectRedis)))))
+          const first = yield* useCache
+          assert.strictEqual(lookups, users.length)
+          assert.deepStrictEqual(yield* useCache, first)
+          assert.strictEqual(lookups, users.length)
+        })
+    )
+
+    it.effect("a node added and given a slot is used without a restart; once it owns no slot, it is closed", () =>
+      Effect.gen(function* () {
+        const cluster = yield* RedisCluster.RedisCluster
+        const redis = yield* Redis.makeCluster({ seeds: cluster.seeds, clientName: "grows" })
+        const { key, slot } = keyOn(cluster, 1, "grown:")
+        yield* redis.set(key, "before")
+        const from = yield* cluster.primaryOf(slot)
+        const added = yield* cluster.addPrimary
+        yield* cluster.migrateSlot(slot, added)
+        assert.deepStrictEqual(yield* redis.get(key), Option.some("before"))
+        yield* redis.set(key, "after")
+        assert.strictEqual(yield* added.cli("GET", key), "after")
+        assert.strictEqual(redis.shardOf(key), nameOf(added))
+        yield* eventually(Effect.sync(() => redis.endpoints.includes(nameOf(added))))
+        assert.isAbove((yield* clientsNamed(added, "grows")).length, 0)
+        // the slot goes back: the added node leaves the client's topology and its connections are closed
+        yield* cluster.migrateSlot(slot, from)
+        assert.deepStrictEqual(yield* redis.get(key), Option.some("after")) // MOVED, then a refresh
+        yield* eventually(Effect.map(clientsNamed(added, "grows"), (c) => c.length === 0))
+        assert.notInclude([...redis.endpoints], nameOf(added))
       }).pipe(Effect.scoped)
     )
   }

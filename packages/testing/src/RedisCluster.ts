@@ -203,6 +203,12 @@ export interface RedisCluster {
   readonly failover: (replica: ClusterNode) => Effect.Effect<void, RedisClusterError>
   /** waits until every running node reports `cluster_state:ok` and all agree on slots and roles */
   readonly awaitReady: Effect.Effect<void, RedisClusterError>
+  /**
+   * Starts one more node, joins it with `CLUSTER MEET` as a primary without slots (give it some with `migrateSlot`)
+   * and waits until the cluster agrees; it is appended to `nodes` (not to `primaries`) and stopped with the Scope.
+   * (Since 0.3.0.)
+   */
+  readonly addPrimary: Effect.Effect<ClusterNode, RedisClusterError | RedisServer.RedisServerError>
   /** `redis-cli -c` (cluster mode: follows MOVED/ASK) against the first running node */
   readonly cli: (...args: ReadonlyArray<string>) => Effect.Effect<string, RedisClusterError>
 }
@@ -399,36 +405,38 @@ export const make = (
     const parent = yield* Effect.scope
 
     /** one node in a child scope, retried when its ports were taken between the probe and the start */
-    const startNode = Effect.gen(function* () {
-      const busPort = yield* RedisServer.freePort
-      const scope = yield* Scope.fork(parent)
-      const server = yield* RedisServer.make({
-        clusterEnabled: true,
-        bin: options.bin,
-        config: [
-          `cluster-port ${busPort}`,
-          `cluster-node-timeout ${options.nodeTimeout ?? 5000}`,
-          "repl-diskless-sync-delay 0",
-          ...(options.config ?? [])
-        ]
-      }).pipe(
-        Scope.provide(scope),
-        Effect.onError(() => Scope.close(scope, Exit.void))
-      )
-      return { server, busPort }
-    }).pipe(Effect.retry({ times: 3, while: (e) => e.reason === "StartFailed" }))
+    const startNode = (extra: ReadonlyArray<string> = []) =>
+      Effect.gen(function* () {
+        const busPort = yield* RedisServer.freePort
+        const scope = yield* Scope.fork(parent)
+        const server = yield* RedisServer.make({
+          clusterEnabled: true,
+          bin: options.bin,
+          config: [
+            `cluster-port ${busPort}`,
+            `cluster-node-timeout ${options.nodeTimeout ?? 5000}`,
+            "repl-diskless-sync-delay 0",
+            ...(options.config ?? []),
+            ...extra
+          ]
+        }).pipe(
+          Scope.provide(scope),
+          Effect.onError(() => Scope.close(scope, Exit.void))
+        )
+        return { server, busPort }
+      }).pipe(Effect.retry({ times: 3, while: (e) => e.reason === "StartFailed" }))
 
     const total = primaryCount * (1 + replicasPerPrimary)
-    const started = yield* Effect.forEach(Array.from({ length: total }), () => startNode, { concurrency: 4 })
+    const started = yield* Effect.forEach(Array.from({ length: total }), () => startNode(), { concurrency: 4 })
 
-    const nodes: Array<ClusterNode> = yield* Effect.forEach(started, ({ server, busPort }, i) =>
+    const clusterNode = (server: RedisServer.RedisServer, busPort: number, startedAs: Role) =>
       Effect.gen(function* () {
         const cli = (...args: ReadonlyArray<string>) =>
           server.cli(...args).pipe(Effect.mapError((e) => commandFailed(e.message, e)))
         const id = yield* cli("CLUSTER", "MYID")
         const node: ClusterNode = {
           id,
-          startedAs: i < primaryCount ? "primary" : "replica",
+          startedAs,
           role: Effect.map(cli("ROLE"), (out): Role => (out.startsWith("master") ? "primary" : "replica")),
           server,
           tcp: server.tcp,
@@ -437,6 +445,8 @@ export const make = (
         }
         return node
       })
+    const nodes: Array<ClusterNode> = yield* Effect.forEach(started, ({ server, busPort }, i) =>
+      clusterNode(server, busPort, i < primaryCount ? "primary" : "replica")
     )
     const primaries = nodes.slice(0, primaryCount)
     const replicas = nodes.slice(primaryCount)
@@ -610,6 +620,34 @@ export const make = (
         yield* awaitReady
       })
 
+    const addPrimary = Effect.gen(function* () {
+      // it stays a primary when it gives its last slot away (Redis 7 would make it a replica of the taker)
+      const { server, busPort } = yield* startNode(["cluster-allow-replica-migration no"])
+      const node = yield* clusterNode(server, busPort, "primary")
+      const meet = running()[0]
+      if (meet === undefined) return yield* commandFailed("no cluster node is running")
+      yield* ok(meet, "CLUSTER", "MEET", "127.0.0.1", String(node.tcp.port), String(node.busPort))
+      nodes.push(node)
+      byId.set(node.id, node)
+      yield* waitFor(
+        `${node.id} did not join`,
+        Effect.map(
+          Effect.forEach(running(), (n) => n.cli("CLUSTER", "NODES")),
+          (views) =>
+            views.every((view) => {
+              const entries = parseNodes(view)
+              return (
+                entries.some((e) => e.id === node.id) &&
+                entries.length === running().length &&
+                entries.every((e) => !e.flags.some((f) => BAD_FLAGS.includes(f)))
+              )
+            })
+        )
+      )
+      yield* awaitReady
+      return node
+    })
+
     const cluster: RedisCluster = {
       nodes,
       primaries,
@@ -626,6 +664,7 @@ export const make = (
       migrateSlot: (slot, to) => Effect.flatMap(startMigration(slot, to), (m) => m.finish),
       failover,
       awaitReady,
+      addPrimary,
       cli: (...args) =>
         Effect.suspend(() => {
           const target = running()[0]

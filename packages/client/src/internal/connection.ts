@@ -90,6 +90,8 @@ const handshakeCommands = (options: ResolvedOptions, protocol: 2 | 3): Array<Arr
     if (options.clientName !== undefined) commands.push(["CLIENT", "SETNAME", options.clientName])
   }
   if (options.database !== 0) commands.push(["SELECT", String(options.database)])
+  // a cluster replica serves reads only on connections that said READONLY (on a primary it changes nothing)
+  if (options.readOnly === true) commands.push(["READONLY"])
   // with nothing else to say, a PING proves the server answers before the connection counts as up
   if (commands.length === 0) commands.push(["PING"])
   return commands
