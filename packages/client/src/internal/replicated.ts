@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import type * as C from "../Command.ts"
 import { isReadonly } from "../commands/Catalogue.ts"
 import type { RedisError } from "../RedisErrors.ts"
@@ -24,6 +24,13 @@ export interface Parts {
 }
 
 const ready = (node: Node.Node) => node.connections.some((c) => c.isReady())
+
+/** the command did not reach a server that could answer it */
+const unserved = (exit: Exit.Exit<unknown, RedisError>) =>
+  Exit.isFailure(exit) &&
+  exit.cause.reasons.some(
+    (r) => r._tag === "Fail" && (r.error._tag === "ConnectionError" || r.error._tag === "CommandTimeoutError")
+  )
 
 /**
  * `onReadonly`: called when the primary answers `READONLY` (it was demoted); the error still reaches the caller.
@@ -53,6 +60,25 @@ export const make = (
     }
     return undefined
   }
+  /**
+   * The command waits offline on every replica at once: the first replica to come up runs it, and the others' copies,
+   * still queued and never written, are interrupted. A reply (an error reply too) ends the race; only a copy that
+   * could not be served (`ConnectionError`, `CommandTimeoutError`) leaves it to the others. A readonly command that
+   * two replicas ran at nearly the same moment has no effect twice.
+   */
+  const firstReplica = (command: C.Command<unknown>): Effect.Effect<unknown, RedisError> =>
+    replicas.length === 1
+      ? replicas[0]!.run(command)
+      : Effect.raceAll(
+          replicas.map((node) =>
+            Effect.flatMap(Effect.exit(node.run(command)), (exit) =>
+              unserved(exit) ? Effect.fail(exit) : Effect.succeed(exit)
+            )
+          )
+        ).pipe(
+          Effect.catch((exit) => Effect.succeed(exit)),
+          Effect.flatMap((exit): Effect.Effect<unknown, RedisError> => exit)
+        )
   const run =
     readFrom === "primary" || replicas.length === 0
       ? onPrimary
@@ -60,8 +86,8 @@ export const make = (
           if (command.blocking || !isReadonly(command.args)) return onPrimary(command)
           const node = nextReady()
           if (node !== undefined) return node.run(command)
-          // none up: "preferReplica" reads from the primary; "replica" waits offline on the next replica
-          return readFrom === "preferReplica" ? onPrimary(command) : replicas[turn++ % replicas.length]!.run(command)
+          // none up: "preferReplica" reads from the primary; "replica" waits offline on every replica at once
+          return readFrom === "preferReplica" ? onPrimary(command) : firstReplica(command)
         }
   return {
     run,
