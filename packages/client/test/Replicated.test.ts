@@ -51,6 +51,8 @@ describe("Redis.replicated", () => {
         yield* redis.send("EVAL", "return 1", "0")
         yield* redis.send("EVAL_RO", "return 1", "0")
         yield* redis.blpop(["empty-list"], "100 millis")
+        // XREAD BLOCK is readonly, but blocking: the primary
+        yield* redis.xread([["empty-stream", "$"]], { block: "100 millis" })
         assert.strictEqual(yield* calls(replicas[0]!, "get"), 5)
         assert.strictEqual(yield* calls(replicas[1]!, "get"), 5)
         assert.strictEqual((yield* calls(replicas[0]!, "mget")) + (yield* calls(replicas[1]!, "mget")), 1)
@@ -59,6 +61,7 @@ describe("Redis.replicated", () => {
         assert.strictEqual(yield* calls(primary, "del"), 1)
         assert.strictEqual(yield* calls(primary, "eval"), 1)
         assert.strictEqual(yield* calls(primary, "blpop"), 1)
+        assert.strictEqual(yield* calls(primary, "xread"), 1)
       })
   )
 
