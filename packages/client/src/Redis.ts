@@ -46,6 +46,7 @@ import { listenGrouped } from "./internal/fanout.ts"
 import * as Memory from "./internal/memory.ts"
 import * as Node from "./internal/node.ts"
 import { commandName, type Transform } from "./internal/pipeline.ts"
+import * as ReplicatedImpl from "./internal/replicated.ts"
 import type * as Subscriber from "./internal/subscriber.ts"
 import * as TransactionImpl from "./internal/transaction.ts"
 import type { ClusterOptions } from "./RedisCluster.ts"
@@ -57,7 +58,8 @@ import {
   type ReplyError,
   ShardingError
 } from "./RedisErrors.ts"
-import { type RedisOptions, redisOptionsConfig, resolve } from "./RedisOptions.ts"
+import { type RedisOptions, type ResolvedOptions, redisOptionsConfig, resolve } from "./RedisOptions.ts"
+import * as RedisReplicated from "./RedisReplicated.ts"
 import * as RedisSentinel from "./RedisSentinel.ts"
 import * as RedisSharded from "./RedisSharded.ts"
 import type { RedisTestOptions } from "./RedisTest.ts"
@@ -634,6 +636,88 @@ const shardLayout = (
   )
 }
 
+/** a primary node and, per `readFrom`, replica nodes (always lazy), routed by `internal/replicated.ts` */
+const replicatedShape = (
+  primary: ResolvedOptions,
+  primaryTransport: Transport["Service"],
+  replicas: ReadonlyArray<{ readonly options: ResolvedOptions; readonly transport: Transport["Service"] }>,
+  readFrom: RedisReplicated.ReadFrom,
+  prefix: string,
+  lazy: boolean,
+  onReadonly?: (() => void) | undefined
+): Effect.Effect<RedisShape, ConnectionError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const primaryNode = yield* Node.make(primary, primaryTransport, lazy)
+    const replicaNodes =
+      readFrom === "primary"
+        ? []
+        : yield* Effect.forEach(replicas, (r) => Node.make(r.options, r.transport, true), { concurrency: "unbounded" })
+    return makeShape(ReplicatedImpl.make(primaryNode, replicaNodes, readFrom, prefix, onReadonly))
+  })
+
+const badReadFrom = (readFrom: unknown) =>
+  new RedisConfigError({
+    option: "readFrom",
+    value: String(readFrom),
+    message: `readFrom must be "primary", "replica" or "preferReplica", got ${String(readFrom)}`
+  })
+
+const makeSentinel = (
+  options: RedisSentinel.SentinelOptions,
+  lazy: boolean
+): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const prepared = yield* RedisSentinel.prepare(options)
+    const [resolved] = yield* resolve(prepared.options)
+    const prefix = options.keyPrefix ?? ""
+    if (prepared.role === "replica") {
+      const node = yield* Node.make(
+        { ...resolved, name: `sentinel-${options.name}-replica` },
+        prepared.replicaTransport,
+        lazy
+      )
+      return makeShape(ReplicatedImpl.make(node, [], "primary", prefix))
+    }
+    return yield* replicatedShape(
+      resolved,
+      prepared.primaryTransport,
+      [{ options: { ...resolved, name: `sentinel-${options.name}-replica` }, transport: prepared.replicaTransport }],
+      prepared.readFrom,
+      prefix,
+      lazy,
+      prepared.demoted
+    )
+  })
+
+const makeReplicated = (
+  options: RedisReplicated.ReplicatedOptions,
+  lazy: boolean
+): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { primary, replicas, readFrom, ...rest } = options
+    if (readFrom !== undefined && !RedisReplicated.isReadFrom(readFrom)) return yield* badReadFrom(readFrom)
+    if (!Array.isArray(replicas)) {
+      return yield* configErrorOf("replicas", "an array of servers (URLs or Endpoints)", replicas)
+    }
+    const [first, ...others] = yield* resolve({ ...rest, endpoints: [primary, ...replicas] })
+    const transport = yield* currentTransport
+    return yield* replicatedShape(
+      first,
+      transport,
+      others.map((o) => ({ options: o, transport })),
+      readFrom ?? "primary",
+      options.keyPrefix ?? "",
+      lazy
+    )
+  })
+
+const configErrorOf = (option: string, expected: string, value: unknown) =>
+  new RedisConfigError({
+    option,
+    value: typeof value,
+    message: `${option} must be ${expected}, got ${typeof value}`
+  })
+
 /**
  * The options of the seed's (txredisapi's) constructors.
  *
@@ -797,28 +881,86 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
     )
 
   /**
-   * A client of a Sentinel-managed primary in the current Scope (see `RedisSentinel`): each connect asks the
-   * sentinels for the primary and checks its `ROLE`; `+switch-master` drops the links to the old one. Connects before
-   * it returns, like `make`.
+   * A client of a Sentinel-managed deployment in the current Scope (see `RedisSentinel`): each connect asks the
+   * sentinels for the primary (or, with `role: "replica"`, a replica) and checks its `ROLE`; failover events drop the
+   * links to the old primary. With `readFrom`, readonly commands go to replicas (see `RedisReplicated`). Connects
+   * before it returns, like `make`, or in the background with `{ lazy: true }`.
    *
    * @since 0.2.0
    */
   static readonly makeSentinel = (
-    options: RedisSentinel.SentinelOptions
+    options: RedisSentinel.SentinelOptions,
+    mode: { readonly lazy?: boolean | undefined } = {}
   ): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
-    Effect.flatMap(RedisSentinel.prepare(options), (prepared) =>
-      make(prepared.options, false).pipe(Effect.provideService(Transport, prepared.transport))
-    )
+    makeSentinel(options, mode.lazy ?? false)
 
   /**
-   * `makeSentinel` as a layer: `Redis.sentinel({ sentinels: ["10.0.0.1:26379"], name: "mymaster" })`
+   * `makeSentinel` as a layer: `Redis.sentinel({ sentinels: ["10.0.0.1:26379"], name: "mymaster" })`. Connects while
+   * the layer is built: fails with `ConnectionError` when no sentinel answers or the node it names cannot be used.
    *
    * @since 0.2.0
    */
   static readonly sentinel = (
     options: RedisSentinel.SentinelOptions
   ): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError> =>
-    Layer.effect(Redis, Redis.makeSentinel(options))
+    Layer.effect(Redis, makeSentinel(options, false))
+
+  /**
+   * `sentinel`, lazy: builds at once and connects in the background, asking the sentinels on every attempt and
+   * reconnecting for ever (commands wait offline until connected, up to `commandTimeout`). Fails only for a bad
+   * option.
+   *
+   * @since 0.3.0
+   */
+  static readonly sentinelLazy = (
+    options: RedisSentinel.SentinelOptions
+  ): Layer.Layer<Redis, EndpointError | RedisConfigError> =>
+    Layer.effect(
+      Redis,
+      makeSentinel(options, true).pipe(
+        Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
+      )
+    )
+
+  /**
+   * `sentinel` with its options read from `Config` (by default `RedisSentinel.sentinelOptionsConfig`:
+   * `REDIS_SENTINELS`, `REDIS_SENTINEL_NAME`, …); lazy unless `lazy: false`.
+   *
+   * @since 0.3.0
+   */
+  static readonly sentinelConfig = (
+    config: Config.Config<RedisSentinel.SentinelOptions> = RedisSentinel.sentinelOptionsConfig,
+    options: { readonly lazy?: boolean | undefined } = {}
+  ): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError | Config.ConfigError> =>
+    Layer.effect(
+      Redis,
+      Effect.gen(function* () {
+        return yield* makeSentinel(yield* config, options.lazy ?? true)
+      })
+    )
+
+  /**
+   * A client of a primary with replicas at fixed addresses (no Sentinel) in the current Scope: readonly commands go
+   * to the replicas per `readFrom`, everything else to the primary (see `RedisReplicated`). Connects to the primary
+   * before it returns (or in the background with `{ lazy: true }`); the replicas always connect in the background.
+   *
+   * @since 0.3.0
+   */
+  static readonly makeReplicated = (
+    options: RedisReplicated.ReplicatedOptions,
+    mode: { readonly lazy?: boolean | undefined } = {}
+  ): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
+    makeReplicated(options, mode.lazy ?? false)
+
+  /**
+   * `makeReplicated` as a layer: `Redis.replicated({ primary, replicas, readFrom: "preferReplica" })`.
+   *
+   * @since 0.3.0
+   */
+  static readonly replicated = (
+    options: RedisReplicated.ReplicatedOptions
+  ): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError> =>
+    Layer.effect(Redis, makeReplicated(options, false))
 
   /** txredisapi's `UnixConnection(path="/tmp/redis.sock", dbid=0, reconnect=True)` */
   static readonly unixConnection = (options: UnixSeed = {}) => Redis.layer(seedUnix(options))
