@@ -44,8 +44,10 @@ Options:
                       ${CLUSTER_WORKLOADS.join(", ")}
                       (default the single-server ones; seq,inflight100 with --quick)
   --cluster           add the cluster workloads (${CLUSTER_WORKLOADS.join(", ")}) to the others
-  --transports LIST   of: ${TRANSPORTS.join(", ")} (default both; unix with --quick); the cluster workloads run over
-                      TCP only, whatever the default (cluster nodes announce TCP addresses)
+                      (not in the default run: each cluster measurement forms its own cluster, about 8 more minutes)
+  --transports LIST   of: ${TRANSPORTS.join(", ")} (default both; unix with --quick); for the single-server workloads:
+                      the cluster ones run over TCP only (cluster nodes announce TCP addresses), and a --transports
+                      without tcp refuses them
   --clients LIST      of: ${CLIENTS.join(", ")}, baseline (or fxredis@<rev>)
                       (default all; glide is n/a over UNIX: it dials TCP only)
   --baseline REV      the earlier fxredis the baseline column runs, extracted from git (default ${DEFAULT_BASELINE})
