@@ -1,8 +1,8 @@
 /**
  * `pnpm bench`: fxredis beside its previous landed version (the baseline), its traced and metered variants, and
  * the peers — ioredis (with and without auto-pipelining), node-redis and Valkey GLIDE — the same workloads over UNIX
- * and over TCP, in one run. Each measurement runs in its own process (which loads only its own client) against its
- * own fresh redis-server(s); clients are interleaved (A B C … A B C …) over several rounds and the median is
+ * and over TCP, in one run, and (`--cluster`) over a Redis Cluster of 3 primaries, TCP only. Each measurement runs in
+ * its own process (which loads only its own client) against its own fresh redis-server(s) or cluster; clients are interleaved (A B C … A B C …) over several rounds and the median is
  * reported, with each process' peak RSS, as ratios: against the best peer, against the baseline, and (for the
  * variants) against plain fxredis. Also writes a bar chart of the ratios as SVG. Not a test: absolute numbers on a
  * shared 2-core machine are noise, the ratios are the result. `--help` for the options.
@@ -11,11 +11,20 @@ import { execFile } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { RedisServer } from "@fxredis/testing"
+import { RedisCluster, RedisServer } from "@fxredis/testing"
 import { Effect } from "effect"
 import { prepareBaseline, prepareSnapshot, workTreeState } from "./baseline.ts"
 import { renderChart } from "./chart.ts"
-import { CLIENTS, type Measured, type Unsupported, WORKLOADS } from "./harness.ts"
+import {
+  CLIENTS,
+  CLUSTER_PRIMARIES,
+  CLUSTER_WORKLOADS,
+  isCluster,
+  type Measured,
+  SERVER_WORKLOADS,
+  type Unsupported,
+  WORKLOADS
+} from "./harness.ts"
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url))
 const TRANSPORTS = ["unix", "tcp"] as const
@@ -25,14 +34,20 @@ const DEFAULT_BASELINE = "ff182a9"
 const USAGE = `Usage: pnpm bench [options]
 
 Runs every client on every workload and transport, each measurement in its own process against its own
-redis-server, interleaved over rounds; prints medians, peak RSS and ratios, and writes a bar chart (SVG).
+redis-server (or Redis Cluster), interleaved over rounds; prints medians, peak RSS and ratios, and writes a bar
+chart (SVG).
 
 Options:
   --rounds N          interleaved rounds (default 3; 1 with --quick)
   --duration MS       timed part of each measurement in ms, after a warmup of min(300, MS/3) (default 1000; 150 with --quick)
-  --workloads LIST    comma-separated, of: ${WORKLOADS.join(", ")}
-                      (default all; seq,inflight100 with --quick)
-  --transports LIST   of: ${TRANSPORTS.join(", ")} (default both; unix with --quick)
+  --workloads LIST    comma-separated, of: ${SERVER_WORKLOADS.join(", ")},
+                      ${CLUSTER_WORKLOADS.join(", ")}
+                      (default the single-server ones; seq,inflight100 with --quick)
+  --cluster           add the cluster workloads (${CLUSTER_WORKLOADS.join(", ")}) to the others
+                      (not in the default run: each cluster measurement forms its own cluster, about 8 more minutes)
+  --transports LIST   of: ${TRANSPORTS.join(", ")} (default both; unix with --quick); for the single-server workloads:
+                      the cluster ones run over TCP only (cluster nodes announce TCP addresses), and a --transports
+                      without tcp refuses them
   --clients LIST      of: ${CLIENTS.join(", ")}, baseline (or fxredis@<rev>)
                       (default all; glide is n/a over UNIX: it dials TCP only)
   --baseline REV      the earlier fxredis the baseline column runs, extracted from git (default ${DEFAULT_BASELINE})
@@ -52,6 +67,11 @@ exporting every span to a counting exporter); fxredis+metrics (commandMetrics: t
 ioredis; ioredis-auto (enableAutoPipelining); node-redis; glide (@valkey/valkey-glide).
 Workloads: seq (SET+GET awaited one by one), inflight100 (100 GETs always in flight), mget100 (MGET of 100 keys),
 pool (100 in flight over 4 connections), sharded (MGET and MSET of 100 keys alternately over 3 servers).
+Cluster workloads, each against its own fresh cluster of ${CLUSTER_PRIMARIES} primaries (about 3 s to form): cluster-inflight100
+(100 GETs in flight, the keys spread over slots), cluster-mget100 (MGET of 100 keys across slots), cluster-seq (SET+GET
+one at a time). fxredis runs Redis.cluster, ioredis and ioredis-auto its Cluster (which refuses cross-slot MGET: split
+by slot by hand, the parts run concurrently), node-redis createCluster and glide GlideClusterClient (both split
+cross-slot MGET by themselves). A baseline without a cluster client is n/a there.
 `
 
 class UsageError extends Error {}
@@ -70,7 +90,7 @@ interface Settings {
   readonly live: boolean
 }
 
-const FLAGS = new Set(["json", "quick", "cpu-prof", "help", "no-baseline", "no-svg", "live"])
+const FLAGS = new Set(["json", "quick", "cpu-prof", "help", "no-baseline", "no-svg", "live", "cluster"])
 const OPTIONS = new Set(["rounds", "duration", "workloads", "transports", "clients", "baseline", "svg"])
 
 const parse = (argv: ReadonlyArray<string>): Settings | "help" => {
@@ -128,11 +148,19 @@ const parse = (argv: ReadonlyArray<string>): Settings | "help" => {
   const clients = list("clients", [...CLIENTS, "baseline"], "", requested.join(","))
   if (options.has("clients") && clients.includes("baseline") && baseline === undefined)
     throw new UsageError("--clients names the baseline but --no-baseline leaves it out")
+  const named = list("workloads", WORKLOADS, quick ? "seq,inflight100" : SERVER_WORKLOADS.join(","))
+  const workloads = flags.has("cluster") ? [...new Set([...named, ...CLUSTER_WORKLOADS])] : named
+  const clustered = workloads.some(isCluster)
+  const transports = list("transports", TRANSPORTS, quick ? "unix" : TRANSPORTS.join(","))
+  if (clustered && options.has("transports") && !transports.includes("tcp"))
+    throw new UsageError(
+      "the cluster workloads run over TCP only (cluster nodes announce TCP addresses): add tcp to --transports"
+    )
   return {
     rounds: count("rounds", quick ? 1 : 3),
     duration: count("duration", quick ? 150 : 1000),
-    workloads: list("workloads", WORKLOADS, quick ? "seq,inflight100" : WORKLOADS.join(",")),
-    transports: list("transports", TRANSPORTS, quick ? "unix" : TRANSPORTS.join(",")),
+    workloads,
+    transports,
     clients: baseline === undefined ? clients.filter((c) => c !== "baseline") : clients,
     baseline,
     json: flags.has("json"),
@@ -155,18 +183,13 @@ const measure = (
 ) =>
   Effect.scoped(
     Effect.gen(function* () {
-      const servers = yield* Effect.forEach(Array.from({ length: workload === "sharded" ? 3 : 1 }), () =>
-        RedisServer.make()
-      )
+      const urls = isCluster(workload)
+        ? (yield* RedisCluster.make({ primaries: CLUSTER_PRIMARIES })).seeds.map((s) => `redis://${s.host}:${s.port}`)
+        : (yield* Effect.forEach(Array.from({ length: workload === "sharded" ? 3 : 1 }), () => RedisServer.make())).map(
+            (s) => s.urls[kind]
+          )
       const nodeArgs = client === "fxredis" && settings.cpuProf ? ["--cpu-prof", "--cpu-prof-dir=bench-profiles"] : []
-      const args = [
-        ...nodeArgs,
-        worker,
-        client,
-        workload,
-        String(settings.duration),
-        ...servers.map((s) => s.urls[kind])
-      ]
+      const args = [...nodeArgs, worker, client, workload, String(settings.duration), ...urls]
       return yield* Effect.callback<Sample>((resume) => {
         execFile(
           process.execPath,
@@ -187,6 +210,10 @@ const measure = (
       })
     })
   )
+
+/** the transports a workload runs over: cluster workloads over TCP only (`parse` refuses `--transports` without it) */
+const transportsOf = (settings: Settings, workload: string): ReadonlyArray<Transport> =>
+  isCluster(workload) ? ["tcp"] : settings.transports
 
 const median = (xs: ReadonlyArray<number>) =>
   xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -242,7 +269,7 @@ const rowsOf = (
   }
   const rows: Array<Row> = []
   for (const workload of settings.workloads) {
-    for (const kind of settings.transports) {
+    for (const kind of transportsOf(settings, workload)) {
       const peers = clients.filter((c) => !c.startsWith("fxredis")).map((p) => perRound(workload, kind, p))
       const best = Array.from({ length: settings.rounds }, (_, r) => {
         const ops = peers.map((p) => p[r]).filter((x) => x !== undefined && Number.isFinite(x))
@@ -375,11 +402,14 @@ const program = (settings: Settings) =>
     }
     process.stderr.write(`fxredis: ${measured}\n`)
     const samples = new Map<string, Array<Sample>>()
-    const total = settings.rounds * settings.workloads.length * settings.transports.length * clients.length
+    const total =
+      settings.rounds *
+      clients.length *
+      settings.workloads.reduce((n, workload) => n + transportsOf(settings, workload).length, 0)
     let done = 0
     for (let round = 0; round < settings.rounds; round++) {
       for (const workload of settings.workloads) {
-        for (const kind of settings.transports) {
+        for (const kind of transportsOf(settings, workload)) {
           for (const client of clients) {
             const key = `${workload}|${kind}|${client}`
             const previous = samples.get(key) ?? []
@@ -404,7 +434,7 @@ const program = (settings: Settings) =>
       if (after !== measured)
         measured = `${measured} (CHANGED during the run, now ${after.slice("live work tree at ".length)})`
     }
-    const about = `fxredis: ${measured}; ops/s: medians of ${settings.rounds} interleaved round(s) of ${settings.duration} ms; ratios: medians of the per-round ratios; each client in its own process against its own server; Node ${process.versions.node}`
+    const about = `fxredis: ${measured}; ops/s: medians of ${settings.rounds} interleaved round(s) of ${settings.duration} ms; ratios: medians of the per-round ratios; each client in its own process against its own server${settings.workloads.some(isCluster) ? ` (cluster rows: its own cluster of ${CLUSTER_PRIMARIES} primaries, TCP)` : ""}; Node ${process.versions.node}`
     if (settings.json) for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`)
     else {
       const summed = clients.includes("fxredis") ? `${summary(rows, clients, baselineClient)}\n` : ""

@@ -17,9 +17,27 @@ export const CLIENTS = [
 
 /** seq (SET+GET awaited one by one), inflight100 (100 GETs always in flight), mget100 (MGET of 100 keys, one at a
  * time), pool (100 in flight over 4 connections), sharded (MGET and MSET of 100 keys alternately over 3 servers) */
-export const WORKLOADS = ["seq", "inflight100", "mget100", "pool", "sharded"] as const
+export const SERVER_WORKLOADS = ["seq", "inflight100", "mget100", "pool", "sharded"] as const
+
+/** the same shapes over a Redis Cluster of 3 primaries (TCP only: cluster nodes announce TCP addresses), with the
+ * keys spread over slots: 100 GETs in flight, MGET of 100 keys across slots, SET+GET one at a time */
+export const CLUSTER_WORKLOADS = ["cluster-inflight100", "cluster-mget100", "cluster-seq"] as const
+
+export const WORKLOADS = [...SERVER_WORKLOADS, ...CLUSTER_WORKLOADS] as const
 
 export type Workload = (typeof WORKLOADS)[number]
+
+/** a workload over a Redis Cluster (`cluster-…`) */
+export const isCluster = (workload: string): boolean => workload.startsWith("cluster-")
+
+/** the single-server workload whose steps a workload repeats: `cluster-seq` → `seq` */
+export const shapeOf = (workload: Workload): (typeof SERVER_WORKLOADS)[number] =>
+  isCluster(workload)
+    ? (workload.slice("cluster-".length) as (typeof SERVER_WORKLOADS)[number])
+    : (workload as (typeof SERVER_WORKLOADS)[number])
+
+/** the primaries of the cluster workloads' cluster */
+export const CLUSTER_PRIMARIES = 3
 
 /** what a worker is asked to measure */
 export interface Job {
@@ -52,9 +70,10 @@ export const PAIRS: ReadonlyArray<readonly [string, string]> = KEYS.map((k) => [
 
 export const warmupOf = (duration: number) => Math.min(300, duration / 3)
 /** loops running at once */
-export const concurrencyOf = (workload: Workload) => (workload === "inflight100" || workload === "pool" ? 100 : 1)
+export const concurrencyOf = (workload: Workload) =>
+  shapeOf(workload) === "inflight100" || shapeOf(workload) === "pool" ? 100 : 1
 /** commands (and counted ops) per step */
-export const weightOf = (workload: Workload) => (workload === "seq" ? 2 : 1)
+export const weightOf = (workload: Workload) => (shapeOf(workload) === "seq" ? 2 : 1)
 
 export const unixPath = (url: string) => (url.startsWith("unix://") ? url.slice("unix://".length) : undefined)
 export const tcpPort = (url: string) => Number(new URL(url).port)
@@ -105,6 +124,77 @@ export const sharded = (shards: ReadonlyArray<Driver>): Driver => ({
   }
 })
 
+const CRC16_TABLE = (() => {
+  const table = new Uint16Array(256)
+  for (let n = 0; n < 256; n++) {
+    let crc = n << 8
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff
+    table[n] = crc
+  }
+  return table
+})()
+
+const utf8 = new TextEncoder()
+
+/**
+ * The hash slot of a key, as Redis Cluster computes it (CRC16/XMODEM of the key, or of its `{hash tag}`, mod 16384):
+ * what an ioredis user splits a cross-slot MGET with (ioredis itself uses the `cluster-key-slot` package).
+ */
+export const slotOf = (key: string): number => {
+  const bytes = utf8.encode(key)
+  let start = 0
+  let end = bytes.length
+  const open = bytes.indexOf(123)
+  if (open >= 0) {
+    const close = bytes.indexOf(125, open + 1)
+    if (close > open + 1) {
+      start = open + 1
+      end = close
+    }
+  }
+  let crc = 0
+  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ bytes[i]) & 0xff]
+  return crc % 16384
+}
+
+/**
+ * MGET/MSET split by hash slot, the parts run concurrently and MGET's replies put back in order: what a user of a
+ * cluster client that refuses cross-slot commands (ioredis' `Cluster`) writes. Redis refuses a cross-slot MGET
+ * even when every slot is on one node, so the parts are per slot, not per node.
+ */
+export const splitBySlot = (driver: Driver): Driver => {
+  const groupsOf = (keys: ReadonlyArray<string>) => {
+    const groups = new Map<number, Array<number>>()
+    keys.forEach((key, i) => {
+      const slot = slotOf(key)
+      const group = groups.get(slot)
+      if (group === undefined) groups.set(slot, [i])
+      else group.push(i)
+    })
+    return [...groups.values()]
+  }
+  return {
+    set: driver.set,
+    get: driver.get,
+    mget: async (keys) => {
+      const groups = groupsOf(keys)
+      const replies = await Promise.all(groups.map((g) => driver.mget(g.map((i) => keys[i]))))
+      const out = new Array(keys.length)
+      groups.forEach((g, p) => {
+        g.forEach((i, j) => {
+          out[i] = (replies[p] as Array<unknown>)[j]
+        })
+      })
+      return out
+    },
+    mset: (pairs) => {
+      const groups = groupsOf(pairs.map((p) => p[0]))
+      return Promise.all(groups.map((g) => driver.mset(g.map((i) => pairs[i]))))
+    },
+    close: driver.close
+  }
+}
+
 /** several connections used in turn */
 export const roundRobin = (drivers: ReadonlyArray<Driver>): Driver => {
   let next = 0
@@ -146,16 +236,22 @@ const drive = async (step: () => Promise<unknown>, job: Job): Promise<Measured> 
   return { ops, seconds, commands }
 }
 
-/**
- * Measures a promise-based client: `open` dials one connection; `openPool` (when the client has its own pool) dials
- * `size` connections behind one driver, else the pool workload uses `open` four times round-robin.
- */
-export const runPeer = async (
-  job: Job,
-  open: (url: string) => Promise<Driver | Unsupported>,
-  openPool?: (url: string, size: number) => Promise<Driver>
-): Promise<Measured | Unsupported> => {
+/** how a promise-based client connects */
+export interface Openers {
+  /** one connection */
+  readonly open: (url: string) => Promise<Driver | Unsupported>
+  /** the client's own pool of `size` connections behind one driver, when it has one (else the pool workload uses
+   * `open` four times round-robin) */
+  readonly openPool?: ((url: string, size: number) => Promise<Driver>) | undefined
+  /** the client's cluster client, given the seeds (the cluster's primaries, as `redis://host:port`) */
+  readonly openCluster: (seeds: ReadonlyArray<string>) => Promise<Driver | Unsupported>
+}
+
+/** Measures a promise-based client. */
+export const runPeer = async (job: Job, { open, openPool, openCluster }: Openers): Promise<Measured | Unsupported> => {
+  const shape = shapeOf(job.workload)
   const connect = async (): Promise<Driver | Unsupported> => {
+    if (isCluster(job.workload)) return openCluster(job.urls)
     if (job.workload === "pool" && openPool !== undefined) return openPool(job.urls[0], 4)
     const urls =
       job.workload === "sharded"
@@ -174,14 +270,14 @@ export const runPeer = async (
   await driver.mset(PAIRS)
   let i = 0
   const step: () => Promise<unknown> =
-    job.workload === "seq"
+    shape === "seq"
       ? async () => {
           await driver.set("bench:seq", VALUE)
           await driver.get("bench:seq")
         }
-      : job.workload === "mget100"
+      : shape === "mget100"
         ? () => driver.mget(KEYS)
-        : job.workload === "sharded"
+        : shape === "sharded"
           ? () => (i++ % 2 === 0 ? driver.mget(KEYS) : driver.mset(PAIRS))
           : () => driver.get(KEYS[i++ % 100])
   const result = await drive(step, job)

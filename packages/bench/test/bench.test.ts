@@ -4,10 +4,11 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
-import { RedisServer } from "@fxredis/testing"
+import { RedisCluster, RedisServer } from "@fxredis/testing"
 import { Effect } from "effect"
 import { type Copy, prepareBaseline, prepareSnapshot, type Skipped } from "../src/baseline.ts"
-import { CLIENTS, WORKLOADS } from "../src/harness.ts"
+import { openCluster as ioredisCluster } from "../src/clients/ioredis.ts"
+import { CLIENTS, slotOf, WORKLOADS } from "../src/harness.ts"
 
 interface Ran {
   readonly code: number
@@ -58,7 +59,8 @@ describe("pnpm bench's command line", () => {
       const ran = yield* run("client.ts", ["--help"])
       assert.strictEqual(ran.code, 0)
       assert.include(ran.stdout, "Usage: pnpm bench")
-      for (const name of [...CLIENTS, ...WORKLOADS, "--baseline", "--json", "--svg"]) assert.include(ran.stdout, name)
+      for (const name of [...CLIENTS, ...WORKLOADS, "--baseline", "--json", "--svg", "--cluster"])
+        assert.include(ran.stdout, name)
       assert.notInclude(ran.stderr, "round 1")
     })
   )
@@ -79,6 +81,59 @@ describe("pnpm bench's command line", () => {
       assert.notStrictEqual(option.code, 0)
       assert.include(option.stderr, "unknown argument --client")
     })
+  )
+
+  it.live("cluster workloads over --transports without tcp are refused: cluster nodes announce TCP addresses", () =>
+    Effect.gen(function* () {
+      for (const args of [
+        ["--workloads", "seq,cluster-seq", "--transports", "unix"],
+        ["--cluster", "--transports", "unix"]
+      ]) {
+        const ran = yield* run("client.ts", ["--quick", ...args])
+        assert.notStrictEqual(ran.code, 0, args.join(" "))
+        assert.include(ran.stderr, "the cluster workloads run over TCP only")
+        assert.notInclude(ran.stderr, "round 1")
+        assert.strictEqual(ran.stdout, "")
+      }
+    })
+  )
+})
+
+describe("the peers' hand-made split of cross-slot commands", () => {
+  it("slotOf agrees with Redis Cluster's hash slot (CRC16 mod 16384, hash tags included)", () => {
+    const keys = [
+      ...Array.from({ length: 2000 }, (_, i) => `bench:key:${i}`),
+      ...Array.from({ length: 200 }, (_, i) => `{user${i}}.following`),
+      ...["{}", "{}x", "a{}b{c}", "{a", "a}b{", "é{ü}", "", "foo", "bar"]
+    ]
+    for (const key of keys) assert.strictEqual(slotOf(key), RedisCluster.keySlot(key), key)
+  })
+
+  it.live(
+    "ioredis' Cluster refuses an MGET across slots; split by slot, MGET and MSET of 100 keys come back in order",
+    () =>
+      Effect.gen(function* () {
+        const cluster = yield* RedisCluster.make({ primaries: 3 })
+        const seeds = cluster.seeds.map((s) => `redis://${s.host}:${s.port}`)
+        // keys of 50 slots, and keys of 3 hash tags among them: a slot's keys are not next to each other
+        const keys = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? `split:${i}` : `{tag${i % 3}}:${i}`))
+        assert.isAbove(new Set(keys.map(slotOf)).size, 45)
+        const driver = yield* Effect.promise(() => ioredisCluster(true)(seeds))
+        yield* Effect.addFinalizer(() => Effect.promise(() => driver.close()))
+        yield* Effect.promise(() => driver.mset(keys.map((k, i) => [k, `v${i}`] as const)))
+        const values = yield* Effect.promise(() => driver.mget(keys))
+        assert.deepStrictEqual(
+          values,
+          keys.map((_, i) => `v${i}`)
+        )
+        // the same MGET, unsplit, is refused by the server (why the bench splits it for ioredis)
+        const { Cluster } = yield* Effect.promise(() => import("ioredis"))
+        const raw = new Cluster(cluster.seeds.map((s) => ({ host: s.host, port: s.port })))
+        yield* Effect.addFinalizer(() => Effect.sync(() => raw.disconnect()))
+        const refused = yield* Effect.promise(() => raw.mget(...keys).then(String, (e: Error) => e.message))
+        assert.include(refused, "CROSSSLOT")
+      }).pipe(Effect.scoped),
+    60_000
   )
 })
 
@@ -141,6 +196,42 @@ describe("pnpm bench runs (a tiny run: one round of 100 ms)", () => {
         assert.include(chart, "TCP — ops/s ÷ best peer")
       }),
     60_000
+  )
+
+  it.live(
+    "cluster rows: TCP only, on a fresh 3-primary cluster per measurement; the baseline (no cluster client) is n/a",
+    () =>
+      Effect.gen(function* () {
+        const clients = "fxredis,baseline,ioredis,node-redis,glide"
+        const args = ["--json", "--no-svg", "--rounds", "1", "--duration", "100", "--clients", clients]
+        const ran = yield* run("client.ts", [...args, "--workloads", "seq,cluster-mget100"])
+        assert.strictEqual(ran.code, 0, ran.stderr)
+        const rows = jsonLines(ran.stdout)
+        const names = ["fxredis", "fxredis@ff182a9", "ioredis", "node-redis", "glide"]
+        assert.deepStrictEqual(
+          rows.map((r) => `${r.workload} ${r.transport} ${r.client}`),
+          [
+            ...["unix", "tcp"].flatMap((t) => names.map((c) => `seq ${t} ${c}`)),
+            ...names.map((c) => `cluster-mget100 tcp ${c}`)
+          ]
+        )
+        const clustered = rows.filter((r) => r.workload === "cluster-mget100")
+        const baseline = clustered.find((r) => r.client === "fxredis@ff182a9")
+        assert.strictEqual(baseline.status, "n/a")
+        assert.strictEqual(baseline.note, "this version has no cluster client")
+        for (const r of clustered.filter((r) => r !== baseline)) {
+          assert.strictEqual(r.status, "ok", `${r.client}: ${r.note}`)
+          assert.isTrue(r.ops_per_sec > 0)
+          assert.isNumber(r.vs_best_peer)
+          assert.isNull(r.vs_baseline)
+        }
+        assert.strictEqual(
+          Math.max(...clustered.filter((r) => !r.client.startsWith("fxredis")).map((r) => r.vs_best_peer)),
+          1
+        )
+        assert.include(ran.stderr, "round 1 cluster-mget100 tcp glide")
+      }),
+    120_000
   )
 
   it.live("an unknown baseline is skipped with a message; the run goes on without its column", () =>

@@ -9,6 +9,9 @@
  * - `fxredis+metrics`: `commandMetrics: true` (a duration histogram and an in-flight gauge per command);
  * - `fxredis@<rev>`: the defaults, on the client extracted from an earlier commit.
  *
+ * Over a cluster (the `cluster-…` workloads) each of them is `Redis.cluster({ seeds })` with the same options; a
+ * version without a cluster client (the baseline, ff182a9) reports the row as n/a.
+ *
  * `BENCH_FXREDIS_DIR` names the copy of the packages to load (`pnpm bench` sets it: the run's snapshot of the work
  * tree, or the baseline); without it, the workspace's `@fxredis/client`.
  *
@@ -16,7 +19,19 @@
  */
 import type { Redis as CurrentRedis, RedisOptions } from "@fxredis/client"
 import { Effect, Fiber, Layer, Metric, Tracer } from "effect"
-import { concurrencyOf, type Job, KEYS, type Measured, PAIRS, VALUE, warmupOf, weightOf } from "../harness.ts"
+import {
+  concurrencyOf,
+  isCluster,
+  type Job,
+  KEYS,
+  type Measured,
+  PAIRS,
+  shapeOf,
+  type Unsupported,
+  VALUE,
+  warmupOf,
+  weightOf
+} from "../harness.ts"
 
 type RedisClass = typeof CurrentRedis
 
@@ -75,17 +90,22 @@ const commandSamples = Effect.map(Metric.snapshot, (snapshots) =>
     .reduce((n, s) => n + (s.state as Metric.HistogramState).count, 0)
 )
 
+/** the client's layer: one server (or the shards), or the cluster whose primaries are the job's urls */
+const layerOf = (Redis: RedisClass, job: Job, options: RedisOptions) =>
+  isCluster(job.workload) ? Redis.cluster({ ...options, seeds: job.urls }) : Redis.layer(options)
+
 const measure = (Redis: RedisClass, job: Job, options: RedisOptions) =>
   Effect.gen(function* () {
     const redis = yield* Redis
     yield* redis.mset(PAIRS)
     let i = 0
+    const shape = shapeOf(job.workload)
     const step: Effect.Effect<unknown, unknown> =
-      job.workload === "seq"
+      shape === "seq"
         ? Effect.andThen(redis.set("bench:seq", VALUE), redis.get("bench:seq"))
-        : job.workload === "mget100"
+        : shape === "mget100"
           ? redis.mget(KEYS)
-          : job.workload === "sharded"
+          : shape === "sharded"
             ? Effect.suspend(() => (i++ % 2 === 0 ? redis.mget(KEYS) : redis.mset(PAIRS)))
             : Effect.suspend(() => redis.get(KEYS[i++ % 100]))
     const weight = weightOf(job.workload)
@@ -113,7 +133,7 @@ const measure = (Redis: RedisClass, job: Job, options: RedisOptions) =>
     stop = true
     yield* Fiber.awaitAll(fibers)
     return { ops, seconds, commands }
-  }).pipe(Effect.provide(Redis.layer(options)))
+  }).pipe(Effect.provide(layerOf(Redis, job, options)))
 
 /** which copy `loadRedis` loads: `workspace`, or the kind of copy (`.tools/bench-<kind>/<id>`) */
 const sourceOf = () => {
@@ -122,13 +142,19 @@ const sourceOf = () => {
   return /bench-([a-z]+)\/[^/]+\/?$/.exec(dir)?.[1] ?? dir
 }
 
-export const run = async (job: Job): Promise<Measured> => ({ ...(await measureVariant(job)), source: sourceOf() })
-
-const measureVariant = async (job: Job): Promise<Measured> => {
+export const run = async (job: Job): Promise<Measured | Unsupported> => {
   const Redis = await loadRedis(job)
+  // versions before the cluster client (e.g. the baseline) have no `Redis.cluster`
+  if (isCluster(job.workload) && typeof (Redis as Partial<RedisClass>).cluster !== "function")
+    return { unsupported: "this version has no cluster client" }
+  return { ...(await measureVariant(Redis, job)), source: sourceOf() }
+}
+
+const measureVariant = async (Redis: RedisClass, job: Job): Promise<Measured> => {
   const variant = job.client.startsWith("fxredis@") ? "" : job.client.slice("fxredis".length)
-  const base: RedisOptions =
-    job.workload === "sharded"
+  const base: RedisOptions = isCluster(job.workload)
+    ? {}
+    : job.workload === "sharded"
       ? { endpoints: job.urls }
       : { endpoint: job.urls[0], poolSize: job.workload === "pool" ? 4 : 1 }
   if (variant === "+effect-tracer" || variant === "+otel") {

@@ -1,5 +1,9 @@
-/** node-redis (`redis`), with its own client pool for the pool workload. Loaded only by the worker that measures it. */
-import { createClient, createClientPool } from "redis"
+/**
+ * node-redis (`redis`), with its own client pool for the pool workload and `createCluster` over a cluster (whose
+ * `mGet`/`mSet` split keys of different slots by themselves: node-redis 6 routes MGET/MSET by the `multi_shard`
+ * request policy of Redis' command tips). Loaded only by the worker that measures it.
+ */
+import { createClient, createClientPool, createCluster } from "redis"
 import { type Driver, type Job, runPeer, tcpPort, unixPath } from "../harness.ts"
 
 const options = (url: string) => {
@@ -35,4 +39,18 @@ const openPool = async (url: string, size: number): Promise<Driver> => {
   }
 }
 
-export const run = (job: Job) => runPeer(job, open, openPool)
+const openCluster = async (seeds: ReadonlyArray<string>): Promise<Driver> => {
+  const cluster = createCluster({ rootNodes: seeds.map((url) => ({ url })) })
+  await cluster.connect()
+  return {
+    set: (k, v) => cluster.set(k, v),
+    get: (k) => cluster.get(k),
+    mget: (keys) => cluster.mGet([...keys]),
+    mset: (pairs) => cluster.mSet(pairs.map(([k, v]) => [k, v] as [string, string])),
+    close: async () => {
+      cluster.destroy()
+    }
+  }
+}
+
+export const run = (job: Job) => runPeer(job, { open, openPool, openCluster })
