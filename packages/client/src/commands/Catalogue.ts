@@ -768,6 +768,24 @@ export const crc16 = (key: string | Uint8Array, start = 0, end?: number): number
   return crc
 }
 
+/** `slot` of an ASCII key, read from its characters (no encoding, nothing allocated); -1 when it is not ASCII */
+const asciiSlot = (key: string): number => {
+  let open = -1
+  let close = -1
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i)
+    if (c > 127) return -1
+    if (c === 123) {
+      if (open < 0) open = i
+    } else if (c === 125 && open >= 0 && close < 0) close = i
+  }
+  const from = close > open + 1 ? open + 1 : 0
+  const to = close > open + 1 ? close : key.length
+  let crc = 0
+  for (let i = from; i < to; i++) crc = ((crc << 8) & 0xffff) ^ CRC16_TABLE[((crc >> 8) ^ key.charCodeAt(i)) & 0xff]
+  return crc & 16383
+}
+
 /**
  * The Redis Cluster slot of a key (0–16383): CRC16 of the key mod 16384, or of its hash tag, the part between the
  * first `{` and the first `}` after it, when that part is not empty.
