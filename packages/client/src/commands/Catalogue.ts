@@ -802,6 +802,10 @@ const asciiSlot = (key: string): number => {
  * @since 0.1.0
  */
 export const slot = (key: string | Uint8Array): number => {
+  if (typeof key === "string") {
+    const ascii = asciiSlot(key)
+    if (ascii >= 0) return ascii
+  }
   const bytes = bytesOf(key)
   const open = bytes.indexOf(123) // {
   if (open >= 0) {
