@@ -420,8 +420,8 @@ const makeShape = (parts: {
   readonly select: (commands: ReadonlyArray<C.Command<unknown>>) => Effect.Effect<TransactionImpl.Selection, RedisError>
   /** `keyPrefix` (empty: none) */
   readonly prefix: string
-  /** set when the client has no dedicated connections (a cluster client, for now): `dedicated` fails with it */
-  readonly dedicatedUnsupported?: RedisError | undefined
+  /** a client that routes its dedicated connections itself (a cluster's: a connection per primary, by slot) */
+  readonly dedicated?: Effect.Effect<ClusterImpl.DedicatedSet, RedisError> | undefined
 }): RedisShape => {
   const prefix = parts.prefix
   const prefixed = prefix === "" ? undefined : keyPrefixer(prefix)
@@ -443,15 +443,16 @@ const makeShape = (parts: {
               }
             }))
           }))
-  const dedicatedUnsupported = parts.dedicatedUnsupported
   const dedicated: Effect.Effect<Dedicated, RedisError> = Effect.gen(function* () {
-    if (dedicatedUnsupported !== undefined) return yield* Effect.fail(dedicatedUnsupported)
+    const own = parts.dedicated === undefined ? undefined : yield* parts.dedicated
     const opened: Array<Node.Dedicated> = []
-    const closeAll = Effect.forEach(opened, (d) => d.close, { discard: true })
-    yield* Effect.forEach(parts.nodes, (node) => Effect.map(node.dedicated, (d) => opened.push(d)), {
-      discard: true
-    }).pipe(Effect.onError(() => closeAll))
-    const routed = opened.length === 1 ? opened[0].run : RedisSharded.make(opened, parts.ring).run
+    const closeAll = own?.close ?? Effect.forEach(opened, (d) => d.close, { discard: true })
+    if (own === undefined) {
+      yield* Effect.forEach(parts.nodes, (node) => Effect.map(node.dedicated, (d) => opened.push(d)), {
+        discard: true
+      }).pipe(Effect.onError(() => closeAll))
+    }
+    const routed = own?.run ?? (opened.length === 1 ? opened[0].run : RedisSharded.make(opened, parts.ring).run)
     const route = prefixed === undefined ? routed : (command: C.Command<unknown>) => routed(prefixed(command))
     return {
       send: (command, ...args) => route(C.make([command, ...args], C.raw)) as Effect.Effect<RespValue, RedisError>,

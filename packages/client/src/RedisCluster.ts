@@ -32,14 +32,29 @@
  *   before it is sent; a MOVED or ASK inside a transaction fails it.
  * - **Pub/sub**: channels and patterns on one primary; shard channels (`SSUBSCRIBE`) on their slot's primary,
  *   subscribed again on the new owner when the topology changes (after a failover or a resharding).
- * - **Addresses**: nodes are dialled where they announce themselves, over TCP, or TLS when the seeds are `rediss://`;
- *   `natMap` translates announced addresses (`"10.0.0.5:7000"`) to what the client can reach.
- *
- * Not in this version: `dedicated` connections (they fail with `ShardingError`).
+ * - **Addresses**: nodes are dialled where they announce themselves, over TCP, or TLS when the seeds are `rediss://`
+ *   or `Tls` endpoints (or with the `tls` option); `natMap` translates announced addresses (`"10.0.0.5:7000"`) to what
+ *   the client can reach.
+ * - **TLS**: every node is dialled with the same TLS settings (CA, client certificate, `servername`) at its TLS port:
+ *   `tls-port` from `CLUSTER SHARDS`; from `CLUSTER SLOTS` and redirects, the port the node announces, which is its
+ *   TLS port on a cluster run with `tls-cluster yes` (Redis answers TLS clients with TLS ports). Without
+ *   `servername`, each node's certificate is checked against the address it is dialled at.
+ * - **Dedicated connections** (`redis.dedicated`): a set of connections of its own, one per primary, each opened
+ *   (blocking-capable) the first time a command of that primary's slots needs it, closed by `close` or with the
+ *   client. Commands are routed by slot, as on the client: keys of several slots fail with `ShardingError` before
+ *   anything is sent, and MGET/MSET/DEL/EXISTS/UNLINK/TOUCH are split; PING, DBSIZE, KEYS, FLUSHDB… go to every
+ *   primary's connection. `CLIENT SETNAME`/`SETINFO`/`NO-EVICT`/`NO-TOUCH` apply to the whole set: sent to every
+ *   open connection and replayed on each one opened later. Other connection commands without a key (`CLIENT
+ *   GETNAME`, `MULTI`, `SUBSCRIBE`…) have no single connection to go to and fail with `ShardingError` (use
+ *   `redis.transaction` for transactions). A `MOVED` or `ASK` on a dedicated connection is not followed: the command
+ *   did not run, and it fails with `ShardingError` naming the new owner; after a `MOVED` the slot is routed to its new
+ *   owner (a fresh dedicated connection there), so running the command again goes where it belongs. Like any
+ *   dedicated connection, a connection of the set that drops is not reopened: its commands fail with
+ *   `ConnectionError`.
  *
  * @since 0.3.0
  */
-import type { Endpoint } from "@fxredis/transport"
+import type { Endpoint, TlsEndpoint } from "@fxredis/transport"
 import { Config, type Duration, Option, type Schedule } from "effect"
 import type { RedisOptions } from "./RedisOptions.ts"
 
@@ -94,6 +109,24 @@ export type NatTarget = string | Endpoint | { readonly host: string; readonly po
 export type NatMap = { readonly [announced: string]: NatTarget } | ((announced: string) => NatTarget | undefined)
 
 /**
+ * TLS settings for every node of a cluster (the fields of a `TlsEndpoint` but its address): the CA that signed the
+ * nodes' certificates, a client certificate and key (mutual TLS), the name to verify (`servername`; default: the
+ * address each node is dialled at), `rejectUnauthorized`.
+ *
+ * @example
+ * ```ts
+ * import type { RedisCluster } from "@fxredis/client"
+ * import { readFileSync } from "node:fs"
+ *
+ * const tls: RedisCluster.ClusterTls = { ca: readFileSync("ca.pem"), servername: "redis.internal" }
+ * ```
+ *
+ * @category models
+ * @since 0.3.0
+ */
+export type ClusterTls = Omit<TlsEndpoint, "_tag" | "host" | "port">
+
+/**
  * The options of a cluster client: `seeds` (any reachable nodes of the cluster, as URLs or TCP/TLS endpoints) plus
  * the connection options of `RedisOptions`, which apply to every node (`poolSize` is per node). `database` must be 0
  * (a cluster has one database).
@@ -128,6 +161,12 @@ export interface ClusterOptions extends Omit<RedisOptions, "endpoint" | "endpoin
   readonly refresh?: Schedule.Schedule<unknown> | false | undefined
   /** translates the addresses the cluster announces (see `NatMap`) */
   readonly natMap?: NatMap | undefined
+  /**
+   * TLS for every seed and node: `true` (Node's trusted roots) or `ClusterTls` settings, which fill in what a `Tls`
+   * seed does not give itself (so `rediss://` seeds get the CA). Without it, the seeds decide: all `rediss://`/`Tls`
+   * (every node is dialled with TLS and the first seed's settings) or none; a mix fails with `RedisConfigError`.
+   */
+  readonly tls?: boolean | ClusterTls | undefined
 }
 
 /**

@@ -669,6 +669,98 @@ layer(RedisCluster.layer({ primaries: 3 }), { excludeTestServices: true, timeout
         })
     )
 
+    it.effect("SCAN walks every primary into one Stream; KEYS merges every primary's keys", () =>
+      Effect.gen(function* () {
+        const cluster = yield* RedisCluster.RedisCluster
+        const redis = yield* client(cluster)
+        const keys = Array.from({ length: 300 }, (_, i) => `scanned:${i}`)
+        yield* redis.send("MSET", ...keys.flatMap((k) => [k, "v"]))
+        const owners = yield* Effect.forEach(cluster.primaries, (p) =>
+          Effect.map(p.cli("KEYS", "scanned:*"), (out) => out.split("\n").filter((k) => k !== ""))
+        )
+        // the keys are spread over every primary: a SCAN of one primary would miss some
+        for (const own of owners) assert.isAbove(own.length, 0)
+        const scanned = yield* Stream.runCollect(redis.scan({ match: "scanned:*", count: 20 }))
+        assert.strictEqual(scanned.length, keys.length) // no key twice
+        assert.sameMembers(scanned, keys)
+        assert.sameMembers((yield* redis.send("KEYS", "scanned:*")) as Array<string>, keys)
+      }).pipe(Effect.scoped)
+    )
+
+    it.effect(
+      "dedicated: a connection per primary, opened on first use and routed by slot; BLPOP blocks only its own; CLIENT SETNAME names the whole set; cross-slot refused",
+      () =>
+        Effect.gen(function* () {
+          const cluster = yield* RedisCluster.RedisCluster
+          const redis = yield* client(cluster)
+          const own = yield* redis.dedicated
+          const name = "dedicated-set"
+          const named = Effect.forEach(cluster.primaries, (p) => Effect.map(clientsNamed(p, name), (c) => c.length))
+          assert.strictEqual(yield* own.send("CLIENT", "SETNAME", name), "OK")
+          // opened on first use: one connection so far
+          assert.strictEqual(
+            (yield* named).reduce((a, b) => a + b, 0),
+            1
+          )
+          const a = keyOn(cluster, 1, "blocked:")
+          const b = keyOn(cluster, 2, "blocked:")
+          const owner = yield* cluster.primaryOf(a.slot)
+          const blocked = Effect.map(owner.cli("INFO", "clients"), (info) => /^blocked_clients:1\r?$/m.test(info))
+          const popped = yield* Effect.forkChild(own.send("BLPOP", a.key, "10"))
+          yield* eventually(blocked)
+          // the client's own connections to that primary are not held by it
+          yield* redis.set(b.key, "free")
+          yield* redis.send("RPUSH", a.key, "x")
+          assert.deepStrictEqual(yield* Fiber.join(popped), [a.key, "x"])
+          assert.deepStrictEqual(yield* own.send("GET", b.key), "free")
+          // the connections the set opened after CLIENT SETNAME carry the name too: one per primary used
+          for (const count of yield* named) assert.isAtMost(count, 1)
+          for (const used of [owner, yield* cluster.primaryOf(b.slot)]) {
+            assert.strictEqual((yield* clientsNamed(used, name)).length, 1)
+          }
+          // keys of two slots: refused before anything is sent; MGET is split per slot, as on the client
+          const crossSlots = Effect.map(
+            Effect.forEach(cluster.primaries, (p) => stat(p, "errorstats", "errorstat_CROSSSLOT", "count")),
+            (counts) => counts.reduce((x, y) => x + y, 0)
+          )
+          const before = yield* crossSlots
+          const cross = yield* Effect.flip(own.send("BLPOP", a.key, b.key, "1"))
+          assert.strictEqual(cross._tag, "ShardingError")
+          assert.strictEqual(yield* crossSlots, before)
+          assert.deepStrictEqual(yield* own.send("MGET", b.key, a.key), ["free", null])
+          // a connection command without a key has no one connection to go to
+          const getname = yield* Effect.flip(own.send("CLIENT", "GETNAME"))
+          assert.strictEqual(getname._tag, "ShardingError")
+          yield* own.close
+          yield* eventually(Effect.map(named, (c) => c.every((n) => n === 0)))
+          const closed = yield* Effect.flip(own.send("GET", b.key))
+          assert.strictEqual(closed._tag, "ConnectionError")
+        }).pipe(Effect.scoped)
+    )
+
+    it.effect(
+      "dedicated: a MOVED is not followed (typed, the command did not run); the next command goes to the new owner",
+      () =>
+        Effect.gen(function* () {
+          const cluster = yield* RedisCluster.RedisCluster
+          const redis = yield* Redis.makeCluster({ seeds: cluster.seeds, refresh: false })
+          const own = yield* redis.dedicated
+          const { key, slot } = keyOn(cluster, 0, "dedicated-moved:")
+          const from = yield* cluster.primaryOf(slot)
+          const to = cluster.primaries.find((p) => p.id !== from.id) as RedisCluster.ClusterNode
+          yield* own.send("SET", key, "1")
+          yield* cluster.migrateSlot(slot, to)
+          yield* to.cli("CONFIG", "RESETSTAT")
+          const moved = yield* Effect.flip(own.send("INCR", key))
+          assert.strictEqual(moved._tag, "ShardingError")
+          assert.include(moved.message, "MOVED")
+          assert.strictEqual(yield* stat(to, "commandstats", "cmdstat_incr", "calls"), 0)
+          assert.strictEqual(yield* own.send("INCR", key), 2)
+          assert.strictEqual(yield* to.cli("GET", key), "2")
+          yield* own.close
+        }).pipe(Effect.scoped)
+    )
+
     it.effect("a node added and given a slot is used without a restart; once it owns no slot, it is closed", () =>
       Effect.gen(function* () {
         const cluster = yield* RedisCluster.RedisCluster

@@ -28,14 +28,23 @@
  * - Readiness checks skip nodes whose process is not running (after `kill`/`stop`), but a paused node makes
  *   them wait until their bound.
  *
- * Not supported yet: passwords/ACL and TLS on cluster nodes.
+ * **TLS** (`tls: true`): every node also listens with TLS (`tls-port`) with one generated CA and one certificate for
+ * `localhost`/`127.0.0.1` (made by the first node, see `RedisServer`'s `tls`), and speaks TLS on the cluster bus and
+ * for replication (`tls-cluster yes`, `tls-replication yes`). The plain port stays open (the controls and `cli` use
+ * it or the UNIX socket); with `tls-cluster yes`, Redis 7 announces the TLS port as each node's `port` (`CLUSTER
+ * SLOTS`, redirects) and gives both in `CLUSTER SHARDS` (`port`, `tls-port`). `MIGRATE` between nodes then speaks
+ * TLS, so `moveKeys` targets the TLS port. Each node's `tls` endpoint carries the CA; `tlsSeeds` are the primaries'.
+ *
+ * Not supported yet: passwords/ACL on cluster nodes.
  *
  * @since 0.1.0
  */
 import { execFile } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
 import { eventually } from "./Eventually.ts"
-import type { TcpEndpoint } from "./internal/endpoints.ts"
+import type { TcpEndpoint, TlsEndpoint } from "./internal/endpoints.ts"
 import * as RedisServer from "./RedisServer.ts"
 
 /**
@@ -62,6 +71,11 @@ export interface RedisClusterOptions {
   readonly bin?: string | undefined
   /** how long `make`, `migrateSlot` and `failover` wait for the cluster to settle, in milliseconds; default 30000 */
   readonly readyTimeout?: number | undefined
+  /**
+   * every node also listens with TLS (one generated CA), and the cluster bus and replication use TLS; see
+   * `tlsSeeds` and `ClusterNode.tls` (since 0.3.0)
+   */
+  readonly tls?: boolean | undefined
 }
 
 /**
@@ -106,6 +120,8 @@ export interface ClusterNode {
   readonly role: Effect.Effect<Role, RedisClusterError>
   readonly server: RedisServer.RedisServer
   readonly tcp: TcpEndpoint
+  /** with `tls: true`: the node's TLS port and the cluster's CA (since 0.3.0) */
+  readonly tls: TlsEndpoint | undefined
   /** the cluster bus port */
   readonly busPort: number
   /** `redis-cli` on this node's UNIX socket (not cluster mode): an error reply such as `MOVED 42 127.0.0.1:7000` is output, not a failure */
@@ -190,6 +206,8 @@ export interface RedisCluster {
   readonly replicasOf: (primary: ClusterNode) => ReadonlyArray<ClusterNode>
   /** the TCP endpoints of the primaries, as seeds for a cluster client */
   readonly seeds: ReadonlyArray<TcpEndpoint>
+  /** with `tls: true`, the primaries' TLS endpoints (with the CA), as seeds; otherwise empty (since 0.3.0) */
+  readonly tlsSeeds: ReadonlyArray<TlsEndpoint>
   /** the hash slot of a key (CRC16/XMODEM mod 16384, with `{hash tag}`s), computed locally */
   readonly slotOf: (key: string | Uint8Array) => number
   /** the current owner of a slot, from `CLUSTER NODES` of the first running node */
@@ -404,18 +422,38 @@ export const make = (
     const readyTimeout = options.readyTimeout ?? 30_000
     const parent = yield* Effect.scope
 
+    /** with `tls`: the first node's generated CA, certificate and key, shared by every node (set by `startNode`) */
+    let tlsFiles:
+      | { readonly ca: string; readonly caFile: string; readonly cert: string; readonly key: string }
+      | undefined
+
     /** one node in a child scope, retried when its ports were taken between the probe and the start */
     const startNode = (extra: ReadonlyArray<string> = []) =>
       Effect.gen(function* () {
         const busPort = yield* RedisServer.freePort
+        const shared = tlsFiles
+        // the first TLS node generates the CA (RedisServer's `tls`); the others listen with its files
+        const tlsPort = options.tls && shared !== undefined ? yield* RedisServer.freePort : undefined
+        const tlsLines =
+          shared === undefined || tlsPort === undefined
+            ? []
+            : [
+                `tls-port ${tlsPort}`,
+                `tls-cert-file ${shared.cert}`,
+                `tls-key-file ${shared.key}`,
+                `tls-ca-cert-file ${shared.caFile}`,
+                "tls-auth-clients no"
+              ]
         const scope = yield* Scope.fork(parent)
         const server = yield* RedisServer.make({
           clusterEnabled: true,
           bin: options.bin,
+          tls: options.tls === true && shared === undefined,
           config: [
             `cluster-port ${busPort}`,
             `cluster-node-timeout ${options.nodeTimeout ?? 5000}`,
             "repl-diskless-sync-delay 0",
+            ...(options.tls ? ["tls-cluster yes", "tls-replication yes", ...tlsLines] : []),
             ...(options.config ?? []),
             ...extra
           ]
@@ -423,13 +461,37 @@ export const make = (
           Scope.provide(scope),
           Effect.onError(() => Scope.close(scope, Exit.void))
         )
-        return { server, busPort }
+        if (options.tls && server.tls !== undefined && tlsFiles === undefined) {
+          const ca = server.tls.ca
+          tlsFiles = {
+            ca: typeof ca === "string" ? ca : Fs.readFileSync(Path.join(server.dir, "ca.crt"), "utf8"),
+            caFile: Path.join(server.dir, "ca.crt"),
+            cert: Path.join(server.dir, "server.crt"),
+            key: Path.join(server.dir, "server.key")
+          }
+        }
+        const tls: TlsEndpoint | undefined =
+          server.tls ??
+          (shared === undefined || tlsPort === undefined
+            ? undefined
+            : { _tag: "Tls", host: "127.0.0.1", port: tlsPort, ca: shared.ca, servername: "localhost" })
+        return { server, busPort, tls }
       }).pipe(Effect.retry({ times: 3, while: (e) => e.reason === "StartFailed" }))
 
     const total = primaryCount * (1 + replicasPerPrimary)
-    const started = yield* Effect.forEach(Array.from({ length: total }), () => startNode(), { concurrency: 4 })
+    // with TLS the first node goes first: it makes the CA the others use
+    const head = options.tls ? [yield* startNode()] : []
+    const started = [
+      ...head,
+      ...(yield* Effect.forEach(Array.from({ length: total - head.length }), () => startNode(), { concurrency: 4 }))
+    ]
 
-    const clusterNode = (server: RedisServer.RedisServer, busPort: number, startedAs: Role) =>
+    const clusterNode = (
+      server: RedisServer.RedisServer,
+      busPort: number,
+      startedAs: Role,
+      tls: TlsEndpoint | undefined
+    ) =>
       Effect.gen(function* () {
         const cli = (...args: ReadonlyArray<string>) =>
           server.cli(...args).pipe(Effect.mapError((e) => commandFailed(e.message, e)))
@@ -440,13 +502,14 @@ export const make = (
           role: Effect.map(cli("ROLE"), (out): Role => (out.startsWith("master") ? "primary" : "replica")),
           server,
           tcp: server.tcp,
+          tls,
           busPort,
           cli
         }
         return node
       })
-    const nodes: Array<ClusterNode> = yield* Effect.forEach(started, ({ server, busPort }, i) =>
-      clusterNode(server, busPort, i < primaryCount ? "primary" : "replica")
+    const nodes: Array<ClusterNode> = yield* Effect.forEach(started, ({ server, busPort, tls }, i) =>
+      clusterNode(server, busPort, i < primaryCount ? "primary" : "replica", tls)
     )
     const primaries = nodes.slice(0, primaryCount)
     const replicas = nodes.slice(primaryCount)
@@ -586,7 +649,9 @@ export const make = (
                 .split("\n")
                 .filter((k) => k.length > 0)
               if (keys.length === 0) break
-              const out = yield* from.cli("MIGRATE", "127.0.0.1", String(to.tcp.port), "", "0", "5000", "KEYS", ...keys)
+              // with tls-cluster, MIGRATE dials the target with TLS
+              const port = (to.tls ?? to.tcp).port
+              const out = yield* from.cli("MIGRATE", "127.0.0.1", String(port), "", "0", "5000", "KEYS", ...keys)
               if (out !== "OK" && out !== "NOKEY") return yield* commandFailed(`MIGRATE of slot ${slot}: ${out}`)
               moved += keys.length
             }
@@ -622,8 +687,8 @@ export const make = (
 
     const addPrimary = Effect.gen(function* () {
       // it stays a primary when it gives its last slot away (Redis 7 would make it a replica of the taker)
-      const { server, busPort } = yield* startNode(["cluster-allow-replica-migration no"])
-      const node = yield* clusterNode(server, busPort, "primary")
+      const { server, busPort, tls } = yield* startNode(["cluster-allow-replica-migration no"])
+      const node = yield* clusterNode(server, busPort, "primary", tls)
       const meet = running()[0]
       if (meet === undefined) return yield* commandFailed("no cluster node is running")
       yield* ok(meet, "CLUSTER", "MEET", "127.0.0.1", String(node.tcp.port), String(node.busPort))
@@ -657,6 +722,7 @@ export const make = (
         return index < 0 ? [] : replicas.filter((_, i) => i % primaryCount === index)
       },
       seeds: primaries.map((p) => p.tcp),
+      tlsSeeds: primaries.flatMap((p) => (p.tls === undefined ? [] : [p.tls])),
       slotOf: keySlot,
       primaryOf,
       slots,

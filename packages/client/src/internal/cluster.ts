@@ -10,11 +10,11 @@ import { type Endpoint, type EndpointError, format, parseUrlResult, type Transpo
 import { Deferred, Duration, Effect, Exit, Metric, Schedule, Scope, Semaphore } from "effect"
 import * as C from "../Command.ts"
 import { isReadonly, lookup, slot as slotOfKey } from "../commands/Catalogue.ts"
-import type { ClusterOptions, NatMap, NatTarget, ReadFrom } from "../RedisCluster.ts"
+import type { ClusterOptions, ClusterTls, NatMap, NatTarget, ReadFrom } from "../RedisCluster.ts"
 import { SLOTS } from "../RedisCluster.ts"
 import {
   CommandTimeoutError,
-  type ConnectionError,
+  ConnectionError,
   RedisConfigError,
   type RedisError,
   type ReplyError,
@@ -38,8 +38,15 @@ export interface Parts {
   readonly listen: Subscriber.Subscriber["listen"]
   readonly select: (commands: ReadonlyArray<C.Command<unknown>>) => Effect.Effect<TransactionImpl.Selection, RedisError>
   readonly prefix: string
-  /** a cluster client has no dedicated connections yet: this fails with `ShardingError` */
-  readonly dedicatedUnsupported: ShardingError
+  /** a set of dedicated connections, one per primary, opened on first use and routed by slot */
+  readonly dedicated: Effect.Effect<DedicatedSet, RedisError>
+}
+
+/** The cluster's `dedicated`: commands routed by slot to a dedicated connection per primary. @internal */
+export interface DedicatedSet {
+  readonly run: (command: C.Command<unknown>) => Effect.Effect<unknown, RedisError>
+  /** closes every connection of the set; later commands fail with `ConnectionError` */
+  readonly close: Effect.Effect<void>
 }
 
 /** An address as the cluster announces it. @internal */
@@ -174,6 +181,25 @@ const configError = (option: string, value: string, message: string) =>
 
 const readFroms: ReadonlyArray<ReadFrom> = ["primary", "replica", "preferReplica"]
 
+/** an endpoint with the cluster's `tls` option: TCP becomes TLS; a TLS endpoint keeps what it sets itself */
+const withTls = (endpoint: Endpoint, settings: ClusterTls): Endpoint => {
+  if (endpoint._tag === "Unix") return endpoint
+  const own = Object.fromEntries(Object.entries(endpoint).filter(([, v]) => v !== undefined))
+  return { ...settings, ...own, _tag: "Tls", host: endpoint.host, port: endpoint.port }
+}
+
+/**
+ * Commands that set state of a connection without naming a key: on a cluster's dedicated set they apply to the
+ * whole set (every open connection, and replayed on the ones opened later).
+ */
+const sessionCommands = new Set(["client|setname", "client|setinfo", "client|no-evict", "client|no-touch"])
+
+const sessionName = (args: ReadonlyArray<CommandArg>): string => {
+  const word = (arg: CommandArg | undefined) =>
+    (typeof arg === "string" ? arg : arg instanceof Uint8Array ? decoder.decode(arg) : String(arg)).toLowerCase()
+  return `${word(args[0])}|${word(args[1])}`
+}
+
 /** `host:port`, IPv6 in brackets: how an announced address is named (and looked up in `natMap`) */
 const addressName = (host: string, port: number) => format({ _tag: "Tcp", host, port })
 
@@ -259,6 +285,7 @@ export const make = (
       readFrom: givenReadFrom,
       refresh: givenRefresh,
       natMap,
+      tls: givenTls,
       ...rest
     } = options
     const maxRedirects = givenMaxRedirects ?? 5
@@ -279,11 +306,41 @@ export const make = (
     if (natMap !== undefined && typeof natMap !== "function" && (typeof natMap !== "object" || natMap === null)) {
       return yield* configError("natMap", typeof natMap, "natMap must be a record of addresses or a function")
     }
+    if (
+      givenTls !== undefined &&
+      typeof givenTls !== "boolean" &&
+      (typeof givenTls !== "object" || givenTls === null)
+    ) {
+      return yield* configError(
+        "tls",
+        typeof givenTls,
+        "tls must be true, false or TLS settings ({ ca, servername, … })"
+      )
+    }
     if ("endpoint" in rest || "endpoints" in rest) {
       return yield* configError("endpoints", "given", "a cluster client takes seeds, not endpoint or endpoints")
     }
     if (seeds.length === 0) return yield* configError("seeds", "[]", "a cluster client needs at least one seed")
-    const resolved = yield* resolve({ ...rest, endpoints: seeds })
+    const given = yield* resolve({ ...rest, endpoints: seeds })
+    const settings: ClusterTls | undefined =
+      givenTls === true ? {} : givenTls === false || givenTls === undefined ? undefined : givenTls
+    const resolved: ReadonlyArray<ResolvedOptions> =
+      settings === undefined
+        ? given
+        : given.map((r) => {
+            const endpoint = withTls(r.endpoint, settings)
+            return { ...r, endpoint, name: format(endpoint) }
+          })
+    if (settings === undefined) {
+      const secure = resolved.filter((r) => r.endpoint._tag === "Tls")
+      if (secure.length > 0 && secure.length < resolved.length) {
+        return yield* configError(
+          "seeds",
+          resolved.map((r) => r.name).join(","),
+          "some seeds are TLS and some are not: a cluster's nodes are all dialled one way (give tls to choose)"
+        )
+      }
+    }
     for (const r of resolved) {
       if (r.database !== 0) {
         return yield* configError("database", String(r.database), "a Redis Cluster has one database: it must be 0")
@@ -633,6 +690,12 @@ export const make = (
       return candidate
     }
 
+    /** after a MOVED: the slot's owner at once (a refresh is requested too) */
+    const learnMoved = (slot: number, target: Member) => {
+      table[slot] = { primary: target, replicas: [], next: 0 }
+      if (!primaries.includes(target.node)) primaries.push(target.node)
+    }
+
     const isLoading = (e: RedisError) => e._tag === "ReplyError" && e.code === "LOADING"
 
     /** runs a command on a member, following redirects and re-routing off members that left (`hops` so far) */
@@ -674,8 +737,7 @@ export const make = (
         }
         return Effect.flatMap(memberAt(to, false), (target) => {
           if (to.kind === "MOVED") {
-            table[to.slot] = { primary: target, replicas: [], next: 0 }
-            if (!primaries.includes(target.node)) primaries.push(target.node)
+            learnMoved(to.slot, target)
             return Effect.andThen(
               Effect.andThen(Metric.update(movedMetric, 1), requestRefresh),
               attempt(target, undefined, to.slot, command, readonly, hops + 1)
@@ -850,6 +912,163 @@ export const make = (
         )
       })
 
+    // ---- dedicated sets: a dedicated connection per primary, opened on first use, routed by slot like `route`
+    const dedicated: Effect.Effect<DedicatedSet, RedisError> = Effect.sync((): DedicatedSet => {
+      const links = new Map<Member, Deferred.Deferred<Node.Dedicated, RedisError>>()
+      /** CLIENT SETNAME and friends given to the set: replayed on each connection it opens */
+      const session: Array<C.Command<unknown>> = []
+      let closed = false
+      const closedError = (member: Member) =>
+        new ConnectionError({
+          endpoint: member.node.name,
+          reason: "Closed",
+          message: "the dedicated connection was closed",
+          sent: false
+        })
+
+      /** the set's connection to a member; opened (and given the session's state) by the first command needing it */
+      const linkOf = (member: Member): Effect.Effect<Node.Dedicated, RedisError> =>
+        Effect.suspend(() => {
+          if (closed) return Effect.fail(closedError(member))
+          const opening = links.get(member)
+          if (opening !== undefined) return Deferred.await(opening)
+          const ready = Deferred.makeUnsafe<Node.Dedicated, RedisError>()
+          links.set(member, ready)
+          const open = Effect.gen(function* () {
+            const link = yield* member.node.dedicated
+            const replayed = yield* Effect.exit(Effect.forEach(session.slice(), link.run, { discard: true }))
+            if (replayed._tag === "Failure" || closed) {
+              yield* link.close
+              return yield* replayed._tag === "Failure" ? Effect.failCause(replayed.cause) : closedError(member)
+            }
+            return link
+          })
+          // opened in the client's scope, so that interrupting the first caller leaves no one waiting for ever
+          const settle = Effect.flatMap(Effect.exit(open), (exit) =>
+            Effect.sync(() => {
+              if (exit._tag === "Failure" && links.get(member) === ready) links.delete(member) // tried again later
+              Deferred.doneUnsafe(ready, exit)
+            })
+          )
+          return Effect.andThen(Effect.forkIn(settle, clientScope), Deferred.await(ready))
+        })
+
+      /** a redirect is not followed on a dedicated connection: the command did not run; after MOVED the slot is re-routed */
+      const unfollowed = (error: RedisError, command: C.Command<unknown>): Effect.Effect<never, RedisError> => {
+        if (error._tag !== "ReplyError") return Effect.fail(error)
+        if (error.code === "CROSSSLOT") return Effect.fail(crossSlotError(error))
+        const to = isRedirect(error) ? parseRedirect(error.message) : undefined
+        if (to === undefined) return Effect.fail(error)
+        const learn =
+          to.kind === "MOVED"
+            ? Effect.ignore(
+                Effect.flatMap(memberAt(to, false), (target) =>
+                  Effect.andThen(
+                    Effect.sync(() => learnMoved(to.slot, target)),
+                    requestRefresh
+                  )
+                )
+              )
+            : Effect.void
+        return Effect.andThen(
+          learn,
+          refuse(
+            command.args,
+            [addressName(to.host, to.port)],
+            `a dedicated connection does not follow redirects: the server answered ${error.message}; the command did not run`
+          )
+        )
+      }
+
+      const runOn = (member: Member, command: C.Command<unknown>): Effect.Effect<unknown, RedisError> =>
+        Effect.catch(
+          Effect.flatMap(linkOf(member), (link) => link.run(command)),
+          (error) => unfollowed(error, command)
+        )
+      const bySlot = (slot: number, command: C.Command<unknown>) => {
+        const owner = table[slot]
+        return owner === undefined ? unserved(command.args, slot) : runOn(owner.primary, command)
+      }
+      const primaryMembers = () => [...members.values()].filter((m) => !m.closed && primaries.includes(m.node))
+
+      /** a session command: on every open connection of the set (at least one), and on those opened later */
+      const applySession = (command: C.Command<unknown>) =>
+        Effect.suspend(() => {
+          session.push(command)
+          const open = [...links.keys()]
+          const targets = open.length > 0 ? open : primaryMembers().slice(0, 1)
+          return Effect.map(
+            Effect.forEach(targets, (m) => runOn(m, command), { concurrency: "unbounded" }),
+            (replies) => replies[0]
+          ).pipe(
+            Effect.tapError(() =>
+              Effect.sync(() => {
+                const at = session.indexOf(command)
+                if (at >= 0) session.splice(at, 1)
+              })
+            )
+          )
+        })
+
+      const routeDedicated = (command: C.Command<unknown>): Effect.Effect<unknown, RedisError> => {
+        const args = command.args
+        const routed = routing(args)
+        switch (routed._tag) {
+          case "Keys": {
+            const slot = slotAt(args, routed.indexes[0])
+            for (let i = 1; i < routed.indexes.length; i++) {
+              if (slotAt(args, routed.indexes[i]) !== slot) {
+                return refuse(
+                  args,
+                  [...new Set(routed.indexes.map((j) => table[slotAt(args, j)]?.primary.node.name ?? "?"))],
+                  crossSlot
+                )
+              }
+            }
+            return bySlot(slot, command)
+          }
+          case "Split":
+            return runSplit(
+              command,
+              routed,
+              (i) => slotAt(args, i),
+              (slot, part) => bySlot(slot, part)
+            )
+          case "Broadcast":
+            return runBroadcast(command, routed, primaryMembers(), runOn)
+          case "Refused": {
+            if (routed.reason === "Keyless" && sessionCommands.has(sessionName(args))) return applySession(command)
+            const first = primaryMembers()[0]
+            if (routed.reason === "Keyless" && anyNode(args) && first !== undefined) return runOn(first, command)
+            return refuse(
+              args,
+              primaries.map((n) => n.name),
+              routed.reason === "Keyless"
+                ? `${routed.message}; a cluster's dedicated connection is one connection per primary, so a connection command without a key has no one connection to go to`
+                : routed.message
+            )
+          }
+        }
+      }
+
+      return {
+        run: (command) => whenKnown(command.args, () => routeDedicated(command)),
+        close: Effect.suspend(() => {
+          closed = true
+          const opened = [...links.values()]
+          links.clear()
+          return Effect.forEach(
+            opened,
+            (ready) =>
+              Effect.flatMap(Effect.exit(Deferred.await(ready)), (exit) =>
+                exit._tag === "Success" ? exit.value.close : Effect.void
+              ),
+            { discard: true }
+          )
+        })
+      }
+    })
+
     return {
       run,
       nodes: primaries,
@@ -857,10 +1076,6 @@ export const make = (
       listen,
       select,
       prefix,
-      dedicatedUnsupported: new ShardingError({
-        command: "DEDICATED",
-        shards: primaries.map((n) => n.name),
-        message: "a cluster client has no dedicated connections yet"
-      })
+      dedicated
     }
   })
