@@ -113,11 +113,6 @@ const text = (b: Buffer, s: number, e: number): string => {
   let or = 0
   for (let i = s; i < e; i++) or |= b[i]
   if (or > 127) return b.utf8Slice(s, e)
-  return ascii(b, s, n)
-}
-
-/** the string of `n` ≤ 16 ASCII bytes from `s` */
-const ascii = (b: Buffer, s: number, n: number): string => {
   const f = fromCharCode
   // biome-ignore format: one line per length
   switch (n) {
@@ -139,7 +134,7 @@ const ascii = (b: Buffer, s: number, n: number): string => {
     case 15: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14])
     case 16: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15])
   }
-  return b.latin1Slice(s, s + n)
+  return b.utf8Slice(s, e)
 }
 
 /**
@@ -147,7 +142,8 @@ const ascii = (b: Buffer, s: number, n: number): string => {
  * view of them. Short runs are checked and built without a native call (as in `text`); longer ones are decoded once
  * natively and kept as a string only when the result shows every byte was ASCII: as many UTF-16 units as bytes
  * (every multi-byte character makes fewer) and no U+FFFD (an invalid byte becomes one unit of U+FFFD). That check
- * costs next to nothing on an ASCII string, whose characters are all one byte wide.
+ * costs next to nothing on an ASCII string, whose characters are all one byte wide. The short path repeats
+ * `text`'s switch rather than calling a shared one: measured, a shared helper cost about 5% on small replies.
  */
 const bulk = (b: Buffer, s: number, e: number): string | Uint8Array => {
   const n = e - s
@@ -157,7 +153,29 @@ const bulk = (b: Buffer, s: number, e: number): string | Uint8Array => {
   }
   let or = 0
   for (let i = s; i < e; i++) or |= b[i]
-  return or > 127 ? b.subarray(s, e) : ascii(b, s, n)
+  if (or > 127) return b.subarray(s, e)
+  const f = fromCharCode
+  // biome-ignore format: one line per length
+  switch (n) {
+    case 0: return ""
+    case 1: return f(b[s])
+    case 2: return b[s] === 79 && b[s + 1] === 75 ? "OK" : f(b[s], b[s + 1])
+    case 3: return f(b[s], b[s + 1], b[s + 2])
+    case 4: return f(b[s], b[s + 1], b[s + 2], b[s + 3])
+    case 5: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4])
+    case 6: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5])
+    case 7: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6])
+    case 8: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7])
+    case 9: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8])
+    case 10: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9])
+    case 11: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10])
+    case 12: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11])
+    case 13: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12])
+    case 14: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13])
+    case 15: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14])
+    case 16: return f(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15])
+  }
+  return b.latin1Slice(s, e)
 }
 
 const toBuffer = (chunk: Uint8Array): Buffer =>

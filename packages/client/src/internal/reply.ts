@@ -114,9 +114,22 @@ const toText = (v: string | Uint8Array): RespValue => {
 
 const toBytes = (v: string | Uint8Array): RespValue => (typeof v === "string" ? Buffer.from(v, "utf8") : v)
 
-/** The reply with every bulk string as UTF-8 text, inside aggregates too (`Command.raw`). */
-export const textual = (value: RespValue): RespValue =>
-  typeof value === "string" || value === null || typeof value !== "object" ? value : deep(value, toText)
+/**
+ * The reply with every bulk string as UTF-8 text, inside aggregates too (`Command.raw`). Scalars and flat arrays of
+ * scalars (the common replies) are checked in one tight loop and returned as they are.
+ */
+export const textual = (value: RespValue): RespValue => {
+  if (typeof value !== "object" || value === null) return value
+  if (Array.isArray(value)) {
+    const items: ReadonlyArray<RespValue> = value
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]
+      if (typeof item === "object" && item !== null) return deep(value, toText)
+    }
+    return value
+  }
+  return deep(value, toText)
+}
 
 /** The reply with every string as bytes, inside aggregates too (`Command.binary(Command.raw)`). */
 export const bytesDeep = (value: RespValue): RespValue => deep(value, toBytes)
