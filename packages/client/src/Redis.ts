@@ -357,8 +357,10 @@ const keyPrefixer = (prefix: string) => {
   }
   const stripKeys = (value: RespValue): RespValue =>
     Array.isArray(value) ? (value as ReadonlyArray<RespValue>).map(strip) : value
-  const listing = (transform: Transform, reshape: (value: RespValue) => RespValue): Transform =>
-    Object.assign((value: RespValue) => transform(reshape(value)), transform.binary ? { binary: true } : {})
+  const listing =
+    (transform: Transform, reshape: (value: RespValue) => RespValue): Transform =>
+    (value: RespValue, command?: CommandArg) =>
+      transform(reshape(value), command)
   const text = (arg: CommandArg | undefined) =>
     typeof arg === "string" ? arg : arg instanceof Uint8Array ? new TextDecoder().decode(arg) : String(arg)
   const word = (arg: CommandArg | undefined) =>

@@ -340,13 +340,12 @@ const chunking = (rng: Rng, length: number): Array<number> => {
   return [...cuts].sort((a, b) => a - b)
 }
 
-const decoderOptions = (rng: Rng, binary: boolean, lenient: boolean): RespDecoderOptions => {
+const decoderOptions = (rng: Rng, lenient: boolean): RespDecoderOptions => {
   if (lenient) {
     // what valid frames need: room for the generated depth; a small maxStringLength turns long texts into bytes
-    return rng.chance(0.2) ? { binary, maxStringLength: rng.int(64, 30_000) } : { binary }
+    return rng.chance(0.2) ? { maxStringLength: rng.int(64, 30_000) } : {}
   }
   return {
-    binary,
     ...(rng.chance(0.3) ? { maxDepth: rng.int(1, 20) } : {}),
     ...(rng.chance(0.3) ? { maxBulkLength: rng.int(0, 100_000) } : {}),
     ...(rng.chance(0.3) ? { maxAggregateLength: rng.int(0, 2000) } : {}),
@@ -404,7 +403,7 @@ export const generate = (rng: Rng): Vector => {
     const bytes = Buffer.concat(parts)
     const lengths = parts.map((p) => p.length)
     if (kind === "valid") {
-      const options = decoderOptions(rng, binary, true)
+      const options = decoderOptions(rng, true)
       return { kind, hex: hex(bytes), cuts: chunking(rng, bytes.length), options, protocol, frames: lengths }
     }
     // cut inside a frame (never on a boundary): the frames wholly before the cut come out
@@ -423,7 +422,7 @@ export const generate = (rng: Rng): Vector => {
       complete.push(n)
     }
     const prefix = bytes.subarray(0, cut)
-    const options = decoderOptions(rng, binary, true)
+    const options = decoderOptions(rng, true)
     return { kind, hex: hex(prefix), cuts: chunking(rng, cut), options, frames: complete }
   }
   let bytes: Uint8Array
@@ -440,7 +439,7 @@ export const generate = (rng: Rng): Vector => {
     default:
       bytes = mutate(rng, Buffer.concat(frames(rng, binary, protocol)))
   }
-  return { kind, hex: hex(bytes), cuts: chunking(rng, bytes.length), options: decoderOptions(rng, binary, false) }
+  return { kind, hex: hex(bytes), cuts: chunking(rng, bytes.length), options: decoderOptions(rng, false) }
 }
 
 /** what a broken invariant is about, without its particulars (offsets, values): failures alike share it */

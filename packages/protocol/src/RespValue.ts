@@ -3,7 +3,8 @@
  *
  * | RESP                               | value                                              |
  * |------------------------------------|----------------------------------------------------|
- * | simple string, bulk string         | `string` (`Uint8Array` for bulk strings in binary mode) |
+ * | simple string                      | `string` (its UTF-8 text)                          |
+ * | bulk string, verbatim text         | bytes: a `string` when every byte is ASCII, else a `Uint8Array` (see below) |
  * | integer                            | `number` (a `bigint` when outside the safe range)  |
  * | double                             | `number` (incl. `Infinity`, `-Infinity`, `NaN`)    |
  * | big number                         | `bigint`                                           |
@@ -12,6 +13,12 @@
  * | array                              | `ReadonlyArray<RespValue>`                         |
  * | simple error, bulk error           | `ErrorReply` — a value, not a failure              |
  * | map, set, verbatim, push, attribute| `RespMap`, `RespSet`, `VerbatimString`, `Push`, `Attributed` |
+ *
+ * A bulk string is bytes, and the decoder has one form for it, whatever the command: when every byte is ASCII it is
+ * the `string` of those bytes (one character per byte: the bytes are exactly `Buffer.from(s, "latin1")`, and the
+ * text is the same under UTF-8), otherwise a `Uint8Array`. Text that is not ASCII (UTF-8 `"héllo"`) therefore
+ * arrives as bytes: read a bulk as text with `bulkText`, as bytes with `bulkBytes`. `@fxredis/client` does this in
+ * its reply layer, so its users see text (or bytes, for the binary commands) and never this form.
  *
  * @since 0.1.0
  */
@@ -135,7 +142,7 @@ export class VerbatimString {
     this.text = text
   }
   toString(): string {
-    return typeof this.text === "string" ? this.text : Buffer.from(this.text).toString("utf8")
+    return bulkText(this.text)
   }
 }
 
@@ -182,3 +189,41 @@ export class Attributed {
     this.value = value
   }
 }
+
+const utf8 = new TextDecoder()
+const encoder = new TextEncoder()
+
+/**
+ * A bulk string's UTF-8 text: its ASCII string form as it is, its bytes decoded (invalid sequences become U+FFFD).
+ * A `Uint8Array` longer than the engine's longest string throws `RangeError`.
+ *
+ * @example
+ * ```ts
+ * import { bulkText, decodeAll } from "@fxredis/protocol"
+ * import { Result } from "effect"
+ *
+ * const replies = decodeAll(new TextEncoder().encode("$6\r\nhéllo\r\n"))
+ * if (Result.isSuccess(replies)) bulkText(replies.success[0] as Uint8Array) // "héllo"
+ * ```
+ *
+ * @category conversions
+ * @since 0.2.0
+ */
+export const bulkText = (bulk: string | Uint8Array): string => (typeof bulk === "string" ? bulk : utf8.decode(bulk))
+
+/**
+ * A bulk string's bytes: its bytes form as it is, the bytes of its ASCII string form. A string that is not ASCII (a
+ * simple string, which the decoder gives as text) becomes its UTF-8 bytes, which are the bytes the server sent.
+ *
+ * @example
+ * ```ts
+ * import { bulkBytes } from "@fxredis/protocol"
+ *
+ * bulkBytes("abc") // Uint8Array [97, 98, 99]
+ * ```
+ *
+ * @category conversions
+ * @since 0.2.0
+ */
+export const bulkBytes = (bulk: string | Uint8Array): Uint8Array =>
+  typeof bulk === "string" ? encoder.encode(bulk) : bulk

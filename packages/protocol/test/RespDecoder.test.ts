@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import {
   Attributed,
+  bulkBytes,
+  bulkText,
   decodeAll,
   ErrorReply,
   type ProtocolError,
@@ -14,8 +16,8 @@ import {
 import { Result } from "effect"
 
 const bytes = (s: string) => Buffer.from(s, "utf8")
-const ok = (s: string, binary = false): Array<RespValue> => {
-  const r = decodeAll(bytes(s), { binary })
+const ok = (s: string): Array<RespValue> => {
+  const r = decodeAll(bytes(s))
   if (Result.isFailure(r)) throw new Error(r.failure.message)
   return r.success
 }
@@ -42,13 +44,27 @@ describe("RespDecoder: every type", () => {
     assert.deepStrictEqual(ok(":9007199254740993\r\n"), [9007199254740993n])
     assert.deepStrictEqual(ok(":-9223372036854775808\r\n"), [-9223372036854775808n])
   })
-  it("bulk strings: text, empty, null, binary, unicode", () => {
+  it("bulk strings: ASCII as its string, anything else as its bytes; empty, null", () => {
     assert.deepStrictEqual(ok("$5\r\nhello\r\n$0\r\n\r\n$-1\r\n"), ["hello", "", null])
     assert.deepStrictEqual(ok("$4\r\na\r\nb\r\n"), ["a\r\nb"])
-    assert.deepStrictEqual(ok(`$${Buffer.byteLength("héllo ✓")}\r\nhéllo ✓\r\n`), ["héllo ✓"])
-    const [b] = ok("$3\r\n\x00\x01\x02\r\n", true) as [Uint8Array]
-    assert.instanceOf(b, Uint8Array)
-    assert.deepStrictEqual([...b], [0, 1, 2])
+    // ASCII control bytes are ASCII: the string is the bytes
+    const [control] = ok("$3\r\n\x00\x01\x02\r\n") as [string]
+    assert.strictEqual(control, "\x00\x01\x02")
+    assert.deepStrictEqual([...bulkBytes(control)], [0, 1, 2])
+    // UTF-8 text and bytes over 0x7f, short and long, come as bytes; bulkText reads them as text
+    for (const text of ["héllo ✓", `${"a".repeat(40)}é`, "😀"]) {
+      const [b] = ok(`$${Buffer.byteLength(text)}\r\n${text}\r\n`) as [Uint8Array]
+      assert.instanceOf(b, Uint8Array)
+      assert.strictEqual(bulkText(b), text)
+    }
+    const raw = Buffer.from([36, 51, 13, 10, 0xff, 0x80, 0x41, 13, 10])
+    const [b] = Result.getOrThrow(decodeAll(raw)) as [Uint8Array]
+    assert.deepStrictEqual([...b], [0xff, 0x80, 0x41])
+    // a long bulk whose bytes are invalid UTF-8 (decoded natively, U+FFFD one for one) is still bytes
+    const invalid = Buffer.concat([Buffer.from("$20\r\n"), Buffer.alloc(20, 0x80), Buffer.from("\r\n")])
+    assert.deepStrictEqual([...(Result.getOrThrow(decodeAll(invalid))[0] as Uint8Array)], Array(20).fill(0x80))
+    // and a long ASCII bulk is its string
+    assert.deepStrictEqual(ok(`$40\r\n${"b".repeat(40)}\r\n`), ["b".repeat(40)])
   })
   it("arrays: empty, null, nested, with nulls and errors", () => {
     assert.deepStrictEqual(ok("*0\r\n*-1\r\n"), [[], null])
@@ -109,22 +125,31 @@ describe("RespDecoder: every type", () => {
     for (let i = 0; i < stream.length; i += 1000) decoder.feed(stream.subarray(i, i + 1000), (v) => out.push(v))
     assert.deepStrictEqual(out, [payload, "next"])
   })
-  it("a large UTF-8 bulk split inside multi-byte characters decodes whole, in text and binary mode", () => {
+  it("a large UTF-8 bulk split inside multi-byte characters comes whole as its bytes, at any chunking", () => {
     const payload = "é✓😀a".repeat(10_000)
     const stream = bytes(`$${Buffer.byteLength(payload)}\r\n${payload}\r\n:1\r\n`)
-    for (const size of [1, 2, 3, 5, 4096, 65536]) {
+    for (const size of [1, 2, 3, 5, 777, 4096, 65536]) {
       const decoder = new RespDecoder()
       const out: Array<RespValue> = []
       for (let i = 0; i < stream.length; i += size) {
         assert.isUndefined(decoder.feed(stream.subarray(i, i + size), (v) => out.push(v)))
       }
-      assert.strictEqual(out[0], payload)
+      assert.instanceOf(out[0], Uint8Array)
+      assert.strictEqual(bulkText(out[0] as Uint8Array), payload)
       assert.strictEqual(out[1], 1)
     }
-    const decoder = new RespDecoder({ binary: true })
-    const out: Array<RespValue> = []
-    for (let i = 0; i < stream.length; i += 777) decoder.feed(stream.subarray(i, i + 777), (v) => out.push(v))
-    assert.strictEqual(Buffer.from(out[0] as Uint8Array).toString("utf8"), payload)
+  })
+  it("a large bulk that is ASCII until its last piece comes as bytes; one ASCII throughout as its string", () => {
+    const payload = `${"x".repeat(40_000)}é`
+    const stream = bytes(`$${Buffer.byteLength(payload)}\r\n${payload}\r\n$40000\r\n${"y".repeat(40_000)}\r\n`)
+    for (const size of [1000, 16_384, stream.length]) {
+      const decoder = new RespDecoder()
+      const out: Array<RespValue> = []
+      for (let i = 0; i < stream.length; i += size) decoder.feed(stream.subarray(i, i + size), (v) => out.push(v))
+      assert.instanceOf(out[0], Uint8Array)
+      assert.strictEqual(bulkText(out[0] as Uint8Array), payload)
+      assert.strictEqual(out[1], "y".repeat(40_000))
+    }
   })
   it("a large bulk without its CRLF is an error", () => {
     const decoder = new RespDecoder()
@@ -133,14 +158,14 @@ describe("RespDecoder: every type", () => {
     const error = decoder.feed(bytes(`${body.slice(100)}XY`), () => {})
     assert.strictEqual(error?.expected, "CRLF after the bulk string")
   })
-  it("binary mode can be switched between replies", () => {
+  it("has no modes: the same bytes decode the same, whatever came before", () => {
     const decoder = new RespDecoder()
     const out: Array<RespValue> = []
-    decoder.feed(bytes("$1\r\na\r\n"), (v) => out.push(v))
-    decoder.binary = true
-    decoder.feed(bytes("$1\r\nb\r\n"), (v) => out.push(v))
+    decoder.feed(bytes("$1\r\na\r\n$2\r\né\r\n$1\r\na\r\n"), (v) => out.push(v))
     assert.strictEqual(out[0], "a")
     assert.instanceOf(out[1], Uint8Array)
+    assert.strictEqual(out[2], "a")
+    assert.notProperty(decoder, "binary")
   })
 })
 
@@ -304,13 +329,11 @@ describe("RespDecoder: malformed input is a ProtocolError", () => {
     const body = "z".repeat(20_000)
     const whole = `*2\r\n:1\r\n$20000\r\n${body}\r\n`
     for (const cut of [13, 14, 100, 16_384, 20_013, 20_014]) {
-      for (const binary of [false, true]) {
-        const e = bad(whole.slice(0, cut), { binary })
-        assert.strictEqual(e.expected, "the rest of a reply")
-        assert.strictEqual(e.offset, cut)
-        const top = bad(`$20000\r\n${body.slice(0, cut)}`, { binary })
-        assert.strictEqual(top.expected, "the rest of a reply")
-      }
+      const e = bad(whole.slice(0, cut))
+      assert.strictEqual(e.expected, "the rest of a reply")
+      assert.strictEqual(e.offset, cut)
+      const top = bad(`$20000\r\n${body.slice(0, cut)}`)
+      assert.strictEqual(top.expected, "the rest of a reply")
     }
     const decoder = new RespDecoder()
     decoder.feed(bytes(`$20000\r\n${body.slice(0, 10)}`), () => {})

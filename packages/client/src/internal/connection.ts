@@ -151,7 +151,6 @@ export const make = (
       handshakeTimeout: Duration.toMillis(options.connectTimeout),
       offlineQueue: options.offlineQueue,
       maxOfflineCommands: options.maxOfflineCommands,
-      binary: false,
       onPush: mode.onPush
     })
     const up = Metric.withAttributes(connectionsUp, { server: options.name })

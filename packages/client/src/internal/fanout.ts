@@ -7,17 +7,21 @@
  */
 import type { CommandArg, RespValue } from "@fxredis/protocol"
 import { Effect } from "effect"
-import * as C from "../Command.ts"
+import type * as C from "../Command.ts"
 import type { RedisError } from "../RedisErrors.ts"
 import type { Routing } from "./keys.ts"
 import type * as Node from "./node.ts"
+import { identity } from "./pipeline.ts"
 import type * as Subscriber from "./subscriber.ts"
 
 type Run<K> = (target: K, command: C.Command<unknown>) => Effect.Effect<unknown, RedisError>
 
-/** A part of a split or broadcast command, read in the command's own mode (bytes stay bytes). */
-export const part = (args: ReadonlyArray<CommandArg>, of: C.Command<unknown>): C.Command<RespValue> =>
-  C.make(args, (of.transform as { readonly binary?: boolean }).binary === true ? C.binary(C.raw) : C.raw)
+/**
+ * A part of a split or broadcast command: its reply as decoded (bulk strings as bytes), for the command's own
+ * decoder to read once the parts are put back together.
+ */
+export const part = (args: ReadonlyArray<CommandArg>): C.Command<RespValue> =>
+  ({ args, transform: identity, blocking: false }) as C.Command<RespValue>
 
 /** the sum of integer replies (DEL, EXISTS, DBSIZE…) */
 export const sumOf = (values: ReadonlyArray<RespValue>): number =>
@@ -56,7 +60,7 @@ export const runSplit = <K>(
   }
   if (groups.size === 1) return run(groups.keys().next().value!, command)
   const parts = [...groups]
-  return Effect.forEach(parts, ([target, group]) => run(target, part(group.args, command)), {
+  return Effect.forEach(parts, ([target, group]) => run(target, part(group.args)), {
     concurrency: "unbounded"
   }).pipe(
     Effect.flatMap((replies) => {
@@ -75,7 +79,7 @@ export const runSplit = <K>(
       } else {
         combined = "OK"
       }
-      return command.transform(combined)
+      return command.transform(combined, args[0])
     })
   )
 }
@@ -87,7 +91,7 @@ export const runBroadcast = <K>(
   targets: ReadonlyArray<K>,
   run: Run<K>
 ): Effect.Effect<unknown, RedisError> =>
-  Effect.forEach(targets, (target) => run(target, part(command.args, command)), { concurrency: "unbounded" }).pipe(
+  Effect.forEach(targets, (target) => run(target, part(command.args)), { concurrency: "unbounded" }).pipe(
     Effect.flatMap((replies) => {
       const values = replies as ReadonlyArray<RespValue>
       const combined: RespValue =
@@ -100,7 +104,7 @@ export const runBroadcast = <K>(
               : route.combine === "all"
                 ? allOf(values)
                 : values[0]
-      return command.transform(combined)
+      return command.transform(combined, command.args[0])
     })
   )
 

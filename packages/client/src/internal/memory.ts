@@ -147,14 +147,17 @@ const argBytes = (arg: CommandArg): Bytes =>
       ? String(arg)
       : Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength).toString("latin1")
 
-/** the reply as the decoder would give it: bulk strings as text, or as bytes for a binary transform */
-const output = (value: RespValue, binary: boolean): RespValue =>
+/**
+ * the reply as the decoder gives it (see `RespValue`): a bulk string of ASCII bytes as that string, any other as its
+ * bytes; the command's decoder then reads it as text or bytes, as it does a server's reply
+ */
+const output = (value: RespValue): RespValue =>
   typeof value === "string"
-    ? binary
-      ? new Uint8Array(Buffer.from(value, "latin1"))
-      : bytesToUtf8(value)
+    ? ascii.test(value)
+      ? value
+      : Buffer.from(value, "latin1")
     : Array.isArray(value)
-      ? (value as ReadonlyArray<RespValue>).map((v) => output(v, binary))
+      ? (value as ReadonlyArray<RespValue>).map(output)
       : value
 
 const compareIds = (a: Id, b: Id) => a[0] - b[0] || a[1] - b[1]
@@ -1098,10 +1101,14 @@ export const make = (options: ResolvedOptions): Node => {
       return Exit.fail(new ReplyError({ code: reply.code, message: reply.message, command: commandName(args[0]) }))
     }
     try {
-      return transform(output(reply, transform.binary === true))
+      return transform(output(reply), args[0])
     } catch (cause) {
       return Exit.fail(
-        new ReplyError({ code: "UNEXPECTED", message: `the reply could not be read: ${String(cause)}`, command: "" })
+        new ReplyError({
+          code: "UNEXPECTED",
+          message: `the reply could not be read: ${String(cause)}`,
+          command: commandName(args[0])
+        })
       )
     }
   }

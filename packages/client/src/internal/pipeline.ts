@@ -36,15 +36,16 @@ import { CommandTimeoutError, InvalidCommandError, type RedisError, ReplyError }
 import { replyError } from "./reply.ts"
 
 /**
- * How a reply becomes the command's result. Module-level functions: no closure per command. A transform marked
- * `binary` gets its bulk strings as `Uint8Array` (the decoder switches mode between replies).
+ * How a reply becomes the command's result (a `RedisReply` decoder): it gets the reply in the decoder's one form
+ * (bulk strings as their bytes) and the command's name, for its errors. Module-level functions: no closure per
+ * command.
  */
-export type Transform = ((value: RespValue) => Exit.Exit<unknown, RedisError>) & { readonly binary?: boolean }
+export type Transform = (value: RespValue, command?: CommandArg) => Exit.Exit<unknown, RedisError>
 
 /** The resume function `Effect.callback` hands us. */
 export type Resume = (exit: Exit.Exit<unknown, RedisError>) => void
 
-/** The identity transform: the decoded reply as it is. */
+/** The identity transform: the decoded reply as it is (bulk strings as the decoder gives them: see `RespValue`). */
 export const identity: Transform = (value) => Exit.succeed(value)
 
 const enum_ = { Connecting: 0, Handshaking: 1, Ready: 2, Closed: 3 } as const
@@ -136,7 +137,6 @@ export interface PipelineOptions {
   readonly handshakeTimeout: number
   readonly offlineQueue: boolean
   readonly maxOfflineCommands: number
-  readonly binary: boolean
   /** RESP3 push frames (pub/sub messages, invalidations) */
   readonly onPush?: ((push: Push) => void) | undefined
   /** the time of deadlines: Effect's Clock where the connection was made (`TestClock` in tests) */
@@ -186,7 +186,7 @@ export class Pipeline {
 
   constructor(options: PipelineOptions) {
     this.options = options
-    this.decoder = new RespDecoder({ binary: options.binary })
+    this.decoder = new RespDecoder()
   }
 
   /** Number of commands waiting for a reply (live or dead slots). */
@@ -438,8 +438,6 @@ export class Pipeline {
     }
     if (this.unwrittenGaps) this.dropUnwritten(from, false)
     this.written = this.resumes.length
-    // the reply expected next decodes in its own command's mode
-    if (this.head === from && this.head < this.written) this.decoder.binary = this.transforms[this.head].binary === true
     if (this.out.isEmpty) return
     if (!link.write(this.out.take())) this.writable = false
   }
@@ -528,8 +526,6 @@ export class Pipeline {
     this.resumes[i] = undefined
     this.owners[i] = undefined
     this.head = i + 1
-    // the next reply decodes in its own command's mode
-    if (this.head < this.written) this.decoder.binary = this.transforms[this.head].binary === true
     if (this.head === this.resumes.length) this.compact()
     else if (this.head > 4096 && this.head * 2 > this.resumes.length) this.compact()
     if (resume === undefined) return
@@ -539,7 +535,7 @@ export class Pipeline {
     }
     let exit: Exit.Exit<unknown, RedisError>
     try {
-      exit = transform(value)
+      exit = transform(value, name)
     } catch (cause) {
       exit = Exit.fail(
         new ReplyError({

@@ -12,8 +12,8 @@ import * as C from "../Command.ts"
 import { type RedisError, ReplyError, ShardingError, TransactionAbortedError } from "../RedisErrors.ts"
 import { type Bound, bind, type Table, table } from "./commands.ts"
 import type { Pinned } from "./node.ts"
-import { commandName, type Transform } from "./pipeline.ts"
-import { replyError, textual } from "./reply.ts"
+import { commandName, identity } from "./pipeline.ts"
+import { replyError } from "./reply.ts"
 
 /**
  * Commands on a pinned connection, plus `exec`.
@@ -73,15 +73,14 @@ export const run = <A, E, R>(
     const exec = <const Cs extends ReadonlyArray<C.Command<unknown>>>(build: (commands: Table) => Cs) =>
       Effect.suspend(() => {
         const commands = build(table)
-        // one binary command makes EXEC's reply binary; the others then get their bulk strings back as text
-        const binary = commands.some((c) => (c.transform as Transform).binary === true)
         return Effect.flatMap(connectionFor(commands), (p) => {
           watching = false
           return p.connection.runBatch(
             [
               C.make(["MULTI"], C.ok),
               ...commands.map((c) => C.make(c.args, C.ok)),
-              C.make(["EXEC"], binary ? C.binary(C.raw) : C.raw)
+              // EXEC's reply as decoded: each command's own decoder reads its element (text, bytes, numbers…)
+              C.make(["EXEC"], identity)
             ],
             p.binding
           )
@@ -110,9 +109,7 @@ export const run = <A, E, R>(
               const exit =
                 reply instanceof ErrorReply
                   ? Exit.fail(replyError(reply, commands[i].args[0]))
-                  : commands[i].transform(
-                      binary && (commands[i].transform as Transform).binary !== true ? textual(reply) : reply
-                    )
+                  : commands[i].transform(reply, commands[i].args[0])
               if (Exit.isFailure(exit)) return exit
               out.push(exit.value)
             }
