@@ -671,19 +671,3 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
     return Txredisapi.lazyShardedConnectionPool
   }
 }
-
-/**
- * The options of the seed's (txredisapi's) constructors (see `Txredisapi`).
- *
- * @example
- * ```ts
- * import { Redis, type SeedOptions } from "@fxredis/client"
- *
- * const options: SeedOptions = { dbid: 1, reconnect: true }
- * const RedisLive = Redis.unixConnectionPool({ path: "/tmp/redis.sock", poolsize: 4, ...options })
- * ```
- *
- * @category models
- * @since 0.1.0
- */
-export type SeedOptions = Txredisapi.SeedOptions

@@ -15,7 +15,7 @@ import { type EndpointError, Transport } from "@fxredis/transport"
 import * as NodeTransport from "@fxredis/transport/NodeTransport"
 import { Effect, Option, type Scope } from "effect"
 import type { Command } from "../Command.ts"
-import type { ConnectionError, RedisConfigError, RedisError } from "../RedisErrors.ts"
+import { type ConnectionError, RedisConfigError, type RedisError } from "../RedisErrors.ts"
 import { type RedisOptions, resolve } from "../RedisOptions.ts"
 import * as Node from "./node.ts"
 import type * as Subscriber from "./subscriber.ts"
@@ -74,3 +74,28 @@ export const server = (
     const transport = yield* currentTransport
     return single(yield* Node.make(resolved, transport, lazy))
   })
+
+/**
+ * A field that picks another shape, given anyway (from JavaScript, or a spread of `RedisOptions`): the shape modules
+ * refuse it rather than ignore it.
+ *
+ * @internal
+ */
+export const refuseShapeOptions = (
+  options: unknown,
+  fields: ReadonlyArray<string>,
+  shape: string,
+  instead: string
+): RedisConfigError | undefined => {
+  if (typeof options !== "object" || options === null) return undefined
+  for (const field of fields) {
+    if ((options as Record<string, unknown>)[field] !== undefined) {
+      return new RedisConfigError({
+        option: field,
+        value: "given",
+        message: `${shape} takes no ${field}: ${instead}`
+      })
+    }
+  }
+  return undefined
+}
