@@ -10,10 +10,12 @@ import {
   RedisPool,
   type RedisShape,
   RedisSharded,
+  RedisSubscriber,
+  RedisTransaction,
   Txredisapi
 } from "@fxredis/client"
 import { RedisServer } from "@fxredis/testing"
-import { Config, ConfigProvider, Context, Effect, Exit, Layer } from "effect"
+import { Config, ConfigProvider, Context, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
 
 /** connections the server has with this client name */
 const connections = (server: RedisServer.RedisServer, name: string) =>
@@ -268,6 +270,143 @@ describe("Txredisapi", () => {
       assert.strictEqual(yield* server.cli("-n", "3", "GET", "k"), "db3")
       const tcp = yield* build(Txredisapi.shardedConnection({ hosts: [`127.0.0.1:${server.tcp.port}`] }))
       assert.strictEqual(yield* tcp.ping(), "PONG")
+    })
+  )
+})
+
+/** a layer's services, in the test's scope */
+const services = <I, E>(layer: Layer.Layer<I, E>) => Layer.build(layer)
+
+/** publishes on `pubsub` once `subscription` is live and returns the first message */
+const roundTrip = (pubsub: RedisSubscriber.RedisSubscriber, channel: string) =>
+  Effect.gen(function* () {
+    const sub = yield* pubsub.subscription({ channels: [channel] })
+    yield* sub.subscribed
+    const first = yield* Effect.forkChild(Stream.runHead(sub.messages))
+    assert.strictEqual(yield* pubsub.publish(channel, "hello"), 1)
+    return Option.map(yield* Fiber.join(first), (m) => m.message)
+  }).pipe(Effect.scoped)
+
+describe("RedisSubscriber", () => {
+  it.live("layer, layerLazy, layerConfig: a message published after `subscribed` is delivered", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make()
+      const provider = ConfigProvider.fromUnknown({ REDIS_URL: server.urls.tcp })
+      for (const layer of [
+        RedisSubscriber.layer({ endpoint: server.urls.unix }),
+        RedisSubscriber.layerLazy({ endpoint: server.urls.unix }),
+        RedisSubscriber.layerConfig(undefined, { lazy: false }).pipe(Layer.provide(ConfigProvider.layer(provider)))
+      ]) {
+        const pubsub = Context.get(yield* services(layer), RedisSubscriber.RedisSubscriber)
+        assert.deepStrictEqual(yield* roundTrip(pubsub, "news"), Option.some("hello"))
+      }
+      const error = yield* Effect.flip(
+        Effect.scoped(services(RedisSubscriber.layer({ endpoint: nowhere, reconnect: false })))
+      )
+      assert.strictEqual(error._tag, "ConnectionError")
+    })
+  )
+
+  it.live("layerFromRedis: the pub/sub of the Redis service provided", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make()
+      const context = yield* services(
+        RedisSubscriber.layerFromRedis.pipe(Layer.provideMerge(Redis.layer({ endpoint: server.urls.unix })))
+      )
+      const pubsub = Context.get(context, RedisSubscriber.RedisSubscriber)
+      assert.deepStrictEqual(yield* roundTrip(pubsub, "news"), Option.some("hello"))
+    })
+  )
+
+  it.effect("layerTest: delivered in memory; Redis over the same fake", () =>
+    Effect.gen(function* () {
+      const context = yield* services(RedisSubscriber.layerTest())
+      const pubsub = Context.get(context, RedisSubscriber.RedisSubscriber)
+      const sub = yield* pubsub.subscription({ channels: ["news"] })
+      yield* sub.subscribed
+      const first = yield* Effect.forkChild(Stream.runHead(sub.messages))
+      assert.strictEqual(yield* Context.get(context, Redis).publish("news", "from redis"), 1)
+      assert.deepStrictEqual(
+        Option.map(yield* Fiber.join(first), (m) => m.message),
+        Option.some("from redis")
+      )
+    })
+  )
+})
+
+describe("RedisTransaction", () => {
+  it.live("layer: transactions on a pool of their own, `size` of them at once", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make()
+      const { transaction } = Context.get(
+        yield* services(RedisTransaction.layer({ endpoint: server.urls.unix, size: 2, clientName: "tx" })),
+        RedisTransaction.RedisTransaction
+      )
+      assert.strictEqual(yield* connections(server, "tx"), 2)
+      const [a, b] = yield* transaction((tx) =>
+        Effect.gen(function* () {
+          yield* tx.watch("n")
+          return yield* tx.exec((q) => [q.incr("n"), q.incr("n")])
+        })
+      )
+      assert.deepStrictEqual([a, b], [1, 2])
+      assert.strictEqual(yield* server.cli("GET", "n"), "2")
+    })
+  )
+
+  it.live("layerLazy and layerConfig build; layerFromRedis runs on the Redis service's shape", () =>
+    Effect.gen(function* () {
+      const server = yield* RedisServer.make()
+      yield* server.stop
+      const lazy = Context.get(
+        yield* services(RedisTransaction.layerLazy({ endpoint: server.urls.unix, commandTimeout: "20 seconds" })),
+        RedisTransaction.RedisTransaction
+      )
+      yield* server.start
+      yield* lazy.transaction((tx) => tx.exec((q) => [q.set("k", "lazy")]))
+      const provider = ConfigProvider.fromUnknown({ REDIS_URL: server.urls.tcp, REDIS_POOL_SIZE: "1" })
+      const configured = Context.get(
+        yield* services(
+          RedisTransaction.layerConfig(undefined, { lazy: false }).pipe(Layer.provide(ConfigProvider.layer(provider)))
+        ),
+        RedisTransaction.RedisTransaction
+      )
+      const [value] = yield* configured.transaction((tx) => tx.exec((q) => [q.get("k")]))
+      assert.deepStrictEqual(value, Option.some("lazy"))
+      // on a sharded client, a transaction whose keys span shards is refused
+      const servers = [server, yield* RedisServer.make()]
+      const sharded = Context.get(
+        yield* services(
+          RedisTransaction.layerFromRedis.pipe(
+            Layer.provide(RedisSharded.layer({ endpoints: servers.map((s) => s.urls.unix) }))
+          )
+        ),
+        RedisTransaction.RedisTransaction
+      )
+      const keys = [...keysPerShard(yield* Redis.make({ endpoints: servers.map((s) => s.urls.unix) })).values()]
+      const refused = yield* Effect.flip(
+        sharded.transaction((tx) => tx.exec((q) => [q.incr(keys[0]), q.incr(keys[1])]))
+      )
+      assert.strictEqual(refused._tag, "ShardingError")
+    })
+  )
+
+  it.effect("layerTest: WATCH on the fake aborts exec when another writer changed the key", () =>
+    Effect.gen(function* () {
+      const context = yield* services(RedisTransaction.layerTest())
+      const redis = Context.get(context, Redis)
+      const { transaction } = Context.get(context, RedisTransaction.RedisTransaction)
+      const error = yield* Effect.flip(
+        transaction((tx) =>
+          Effect.gen(function* () {
+            yield* tx.watch("k")
+            yield* redis.set("k", "other writer")
+            return yield* tx.exec((q) => [q.set("k", "mine")])
+          })
+        )
+      )
+      assert.strictEqual(error._tag, "TransactionAbortedError")
+      assert.deepStrictEqual(yield* redis.get("k"), Option.some("other writer"))
     })
   )
 })
