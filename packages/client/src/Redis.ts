@@ -203,6 +203,20 @@ export interface Subscription {
 /**
  * The shape of the `Redis` service.
  *
+ * **Details: interruption, timeouts and scope close, for every command** (the typed methods, `send`, `run`,
+ * `publish`, `eval`, and each page of a scan):
+ *
+ * - Interrupted before it is written (while it waits offline, or between its call and the tick's write), a command
+ *   is dropped and never reaches the server. Interrupted after it is written, it has run or will run: its reply is
+ *   read and discarded, so the connection stays aligned for every other command.
+ * - `commandTimeout` (default 10 seconds) bounds the wait for the reply, offline time included: it fails with
+ *   `CommandTimeoutError`, whose `sent` says whether the command may have reached the server. Blocking commands
+ *   (BLPOP, XREAD BLOCK, …) are bounded by their own timeout argument instead; interrupting one closes its connection.
+ * - While the server is down a command waits offline (up to `commandTimeout`, at most `maxOfflineCommands` per
+ *   connection) unless `offlineQueue: false`, which fails it at once with `ConnectionError`.
+ * - Closing the layer's scope fails every command in flight or waiting with `ConnectionError` (reason `"Closed"`),
+ *   closes every socket and stops every fiber and timer of the client; a command issued afterwards fails the same.
+ *
  * @example
  * ```ts
  * import { Redis, type RedisShape } from "@fxredis/client"
@@ -216,49 +230,86 @@ export interface Subscription {
  * @since 0.1.0
  */
 export interface RedisShape extends Bound<Table> {
-  /** any command, its reply as the server sent it */
+  /**
+   * Any command, its reply as the server sent it. Interruption, timeout and scope close: as every command (above).
+   */
   readonly send: (command: string, ...args: ReadonlyArray<CommandArg>) => Effect.Effect<RespValue, RedisError>
-  /** runs a command descriptor (see `Command`) */
+  /** Runs a command descriptor (see `Command`); interruption, timeout and scope close as every command (above). */
   readonly run: <A>(command: C.Command<A>) => Effect.Effect<A, RedisError>
-  /** every key, lazily, with `SCAN` */
+  /**
+   * Every key, lazily, with `SCAN` (every server's in turn on a sharded or cluster client). Each page is one command
+   * (above): interrupting the Stream interrupts the page in flight, and no cursor is held on the server. A key may
+   * be listed twice if the keyspace changes meanwhile (SCAN's guarantee).
+   */
   readonly scan: (options?: ScanOptions) => Stream.Stream<string, RedisError>
+  /** `HSCAN` as a Stream of pairs; each page is one command (see `scan`) */
   readonly hscan: (key: string, options?: ScanOptions) => Stream.Stream<readonly [string, string], RedisError>
+  /** `SSCAN` as a Stream; each page is one command (see `scan`) */
   readonly sscan: (key: string, options?: ScanOptions) => Stream.Stream<string, RedisError>
+  /** `ZSCAN` as a Stream of members with scores; each page is one command (see `scan`) */
   readonly zscan: (key: string, options?: ScanOptions) => Stream.Stream<C.ScoredMember, RedisError>
-  /** a script with its SHA1, run with `EVALSHA` and loaded on `NOSCRIPT` */
+  /**
+   * A script with its SHA1, run with `EVALSHA`, and with `EVAL` (which also caches it on the server) on `NOSCRIPT`.
+   * `run` is one or two commands (above): interrupted between them, the script did not run; a timeout of the `EVAL`
+   * leaves unknown whether it ran (`sent: true`). Scripts are cached per client, kept until the scope closes.
+   */
   readonly script: (source: string) => Script
-  /** `EVAL` through the script cache: `EVALSHA`, and on `NOSCRIPT` the full `EVAL` (which also caches the script on the server) */
+  /** `EVAL` through the script cache (see `script`): `EVALSHA`, and on `NOSCRIPT` the full `EVAL` */
   readonly eval: (
     source: string,
     keys: ReadonlyArray<string>,
     args?: ReadonlyArray<CommandArg>
   ) => Effect.Effect<RespValue, RedisError>
-  /** messages on these channels for as long as the stream runs, on a connection of its own */
+  /**
+   * Messages on these channels for as long as the Stream runs, on the subscriber connection (re-subscribed after
+   * every reconnect; messages published while the link is down are lost, as Redis' pub/sub is at most once).
+   * Interrupting the Stream unsubscribes (when no other subscription holds the channel); once the layer's scope is
+   * closed the subscriber connection is closed and no message arrives. No timeout applies while it listens.
+   */
   readonly subscribe: (...channels: ReadonlyArray<string>) => Stream.Stream<Message, RedisError>
-  /** messages on channels matching these patterns */
+  /** Messages on channels matching these patterns; interruption and scope close as `subscribe` */
   readonly psubscribe: (...patterns: ReadonlyArray<string>) => Stream.Stream<Message, RedisError>
-  /** messages on these shard channels (`SSUBSCRIBE`, Redis 7); on a sharded client each on its channel's shard */
+  /**
+   * Messages on these shard channels (`SSUBSCRIBE`, Redis 7); on a sharded client each on its channel's shard.
+   * Interruption and scope close as `subscribe`.
+   */
   readonly ssubscribe: (...shardChannels: ReadonlyArray<string>) => Stream.Stream<Message, RedisError>
   /**
-   * a subscription held by the current Scope, with a `subscribed` signal (see `Subscription`): subscribe, await
-   * `subscribed`, then publish knowing the message is delivered
+   * A subscription held by the current Scope, with a `subscribed` signal (see `Subscription`): subscribe, await
+   * `subscribed`, then publish knowing the message is delivered. Closing that Scope unsubscribes and ends
+   * `messages`; `subscribed` is bounded by `commandTimeout` (`CommandTimeoutError`) and may be interrupted freely.
    */
   readonly subscription: (options: SubscriptionOptions) => Effect.Effect<Subscription, never, Scope.Scope>
-  /** `PUBLISH`: how many subscribers received the message (on a sharded client, on the channel's shard) */
+  /** `PUBLISH`: how many subscribers received the message (on a sharded client, on the channel's shard); a command */
   readonly publish: (channel: string, message: Value) => Effect.Effect<number, RedisError>
-  /** `SPUBLISH` (Redis 7): how many shard-channel subscribers received the message */
+  /** `SPUBLISH` (Redis 7): how many shard-channel subscribers received the message; a command */
   readonly spublish: (shardChannel: string, message: Value) => Effect.Effect<number, RedisError>
-  /** runs `body` on one connection that leaves the rotation until it ends (see `Transaction`) */
+  /**
+   * Runs `body` on one connection that leaves the rotation until it ends (see `Transaction`).
+   *
+   * - Waiting for a free connection (every one pinned) is interruptible and bounded by `commandTimeout`
+   *   (`PoolExhaustedError`); a connection pinned is always released.
+   * - However the body ends (success, failure, defect, interruption, a timeout around it), an open `WATCH` is undone
+   *   with `UNWATCH` and the connection returns to the rotation. `MULTI`, the queued commands and `EXEC` are written
+   *   together, so a connection is never left inside `MULTI`; an `exec` interrupted after its write has run or will
+   *   run on the server.
+   * - A pin holds one link: if it drops during the transaction, every later command of the body (its `EXEC` too)
+   *   fails with `ConnectionError` rather than run without its `WATCH` on a new link.
+   * - Closing the layer's scope fails the body's commands with `ConnectionError`.
+   */
   readonly transaction: <A, E, R>(
     body: (tx: Transaction) => Effect.Effect<A, E, R>
   ) => Effect.Effect<A, E | RedisError, R>
-  /** the servers this client talks to */
+  /** the servers this client talks to (a cluster's primaries: read when asked, they change with its topology) */
   readonly endpoints: ReadonlyArray<string>
-  /** the server a key is routed to (always the one server unless sharded) */
+  /** the server a key is routed to (always the one server unless sharded); pure, no I/O */
   readonly shardOf: (key: string) => string
   /**
    * Connections of their own, outside the rotation (one per shard when sharded, routed the same way), until
-   * `close`: what `effect/persistence/Redis`' `reserve` needs. They close with the client too.
+   * `close`: what `effect/persistence/Redis`' `reserve` needs. Opening connects at once (`ConnectionError` when the
+   * server cannot be reached); interrupted or failed while it opens, nothing is left open. A
+   * dedicated connection keeps its state on one link: after a drop its commands fail with `ConnectionError`. It
+   * closes with `close`, or with the client's scope; a cluster client has none yet (`ShardingError`).
    */
   readonly dedicated: Effect.Effect<Dedicated, RedisError>
 }
@@ -283,6 +334,10 @@ export interface RedisShape extends Bound<Table> {
  * @since 0.1.0
  */
 export interface Dedicated {
+  /**
+   * A command on this connection (routed by its keys when sharded). Interruption and `commandTimeout` as for every
+   * command (see `RedisShape`); once the link it opened on drops, it fails with `ConnectionError` (its state is gone).
+   */
   readonly send: (command: string, ...args: ReadonlyArray<CommandArg>) => Effect.Effect<RespValue, RedisError>
   /** closes the connection; commands in flight on it fail with `ConnectionError` */
   readonly close: Effect.Effect<void>
