@@ -1,6 +1,16 @@
 /**
  * The `Redis` service: typed commands, any command with `send`, scans as Streams, Lua scripts with a cache,
- * pub/sub as Streams, and transactions pinned to one connection; provided by layers for one connection or a pool.
+ * pub/sub as Streams, and transactions pinned to one connection. It is a facade over one small router (run a
+ * command, pin a connection, subscribe, open dedicated connections) that every shape provides:
+ *
+ * - one connection (`RedisConnection`), a pool of N pipelined connections (`RedisPool`), shards placed by a hash ring
+ *   (`RedisSharded`), a Redis Cluster (`RedisCluster`), Sentinel (`RedisSentinel`), a primary with replicas
+ *   (`RedisReplicated`), and the in-memory fake (`RedisTest`);
+ * - `Redis.layer(options)` picks the shape from the options, as it always has: `endpoints` makes a sharded client,
+ *   `poolSize > 1` a pool, anything else one connection; the shape modules are the explicit entry points;
+ * - txredisapi's constructors (`Redis.unixConnection`, `Redis.lazyShardedConnectionPool`, …) are in `Txredisapi`.
+ *
+ * What every shape shares:
  *
  * - Commands from any number of fibers in the same tick go out in one write per connection (pipelining).
  * - A pool (`poolSize > 1`) sends each command to the next connection that is up, round-robin.
@@ -17,52 +27,34 @@
  * - Transactions pin one connection, which leaves the rotation until the transaction ends.
  *
  * Interrupting a command, timing it out or closing the layer's scope never desynchronises a connection; closing
- * the scope closes every socket and stops every fiber and timer the client started.
+ * the scope closes every socket and stops every fiber and timer the client started. Each member of `RedisShape`
+ * says what interruption, a timeout and the scope's close do to it.
  *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
 import type { CommandArg, RespValue } from "@fxredis/protocol"
-import { type Endpoint, type EndpointError, Transport } from "@fxredis/transport"
-import * as NodeTransport from "@fxredis/transport/NodeTransport"
-import {
-  type Cause,
-  type Config,
-  Context,
-  Effect,
-  Layer,
-  Option,
-  Queue,
-  type Redacted,
-  type Scope,
-  Stream
-} from "effect"
-import * as C from "./Command.ts"
-import { keys as keyPositions } from "./commands/Catalogue.ts"
+import type { EndpointError, Transport } from "@fxredis/transport"
+import { type Config, Context, Effect, Layer, type Scope, type Stream } from "effect"
+import type * as C from "./Command.ts"
 import * as ClusterImpl from "./internal/cluster.ts"
 import type { Value } from "./internal/commands/Strings.ts"
-import { type Bound, bind, type Table } from "./internal/commands.ts"
-import { listenGrouped } from "./internal/fanout.ts"
+import type { Bound, Table } from "./internal/commands.ts"
 import * as Memory from "./internal/memory.ts"
 import * as Node from "./internal/node.ts"
-import { commandName, type Transform } from "./internal/pipeline.ts"
 import * as ReplicatedImpl from "./internal/replicated.ts"
+import { currentTransport, type Router, server, single } from "./internal/router.ts"
+import { makeShape } from "./internal/shape.ts"
+import * as ShardedImpl from "./internal/sharded.ts"
 import type * as Subscriber from "./internal/subscriber.ts"
-import * as TransactionImpl from "./internal/transaction.ts"
+import type * as TransactionImpl from "./internal/transaction.ts"
 import type { ClusterOptions } from "./RedisCluster.ts"
 import * as RedisCluster from "./RedisCluster.ts"
-import {
-  type ConnectionError,
-  RedisConfigError,
-  type RedisError,
-  type ReplyError,
-  ShardingError
-} from "./RedisErrors.ts"
+import { type ConnectionError, RedisConfigError, type RedisError } from "./RedisErrors.ts"
 import { type RedisOptions, type ResolvedOptions, redisOptionsConfig, resolve } from "./RedisOptions.ts"
 import * as RedisReplicated from "./RedisReplicated.ts"
 import * as RedisSentinel from "./RedisSentinel.ts"
-import * as RedisSharded from "./RedisSharded.ts"
 import type { RedisTestOptions } from "./RedisTest.ts"
+import * as Txredisapi from "./Txredisapi.ts"
 
 /**
  * A Lua script with its SHA1: `run` sends `EVALSHA`, and loads the script when the server answers `NOSCRIPT`.
@@ -211,6 +203,20 @@ export interface Subscription {
 /**
  * The shape of the `Redis` service.
  *
+ * **Details: interruption, timeouts and scope close, for every command** (the typed methods, `send`, `run`,
+ * `publish`, `eval`, and each page of a scan):
+ *
+ * - Interrupted before it is written (while it waits offline, or between its call and the tick's write), a command
+ *   is dropped and never reaches the server. Interrupted after it is written, it has run or will run: its reply is
+ *   read and discarded, so the connection stays aligned for every other command.
+ * - `commandTimeout` (default 10 seconds) bounds the wait for the reply, offline time included: it fails with
+ *   `CommandTimeoutError`, whose `sent` says whether the command may have reached the server. Blocking commands
+ *   (BLPOP, XREAD BLOCK, …) are bounded by their own timeout argument instead; interrupting one closes its connection.
+ * - While the server is down a command waits offline (up to `commandTimeout`, at most `maxOfflineCommands` per
+ *   connection) unless `offlineQueue: false`, which fails it at once with `ConnectionError`.
+ * - Closing the layer's scope fails every command in flight or waiting with `ConnectionError` (reason `"Closed"`),
+ *   closes every socket and stops every fiber and timer of the client; a command issued afterwards fails the same.
+ *
  * @example
  * ```ts
  * import { Redis, type RedisShape } from "@fxredis/client"
@@ -224,49 +230,86 @@ export interface Subscription {
  * @since 0.1.0
  */
 export interface RedisShape extends Bound<Table> {
-  /** any command, its reply as the server sent it */
+  /**
+   * Any command, its reply as the server sent it. Interruption, timeout and scope close: as every command (above).
+   */
   readonly send: (command: string, ...args: ReadonlyArray<CommandArg>) => Effect.Effect<RespValue, RedisError>
-  /** runs a command descriptor (see `Command`) */
+  /** Runs a command descriptor (see `Command`); interruption, timeout and scope close as every command (above). */
   readonly run: <A>(command: C.Command<A>) => Effect.Effect<A, RedisError>
-  /** every key, lazily, with `SCAN` */
+  /**
+   * Every key, lazily, with `SCAN` (every server's in turn on a sharded or cluster client). Each page is one command
+   * (above): interrupting the Stream interrupts the page in flight, and no cursor is held on the server. A key may
+   * be listed twice if the keyspace changes meanwhile (SCAN's guarantee).
+   */
   readonly scan: (options?: ScanOptions) => Stream.Stream<string, RedisError>
+  /** `HSCAN` as a Stream of pairs; each page is one command (see `scan`) */
   readonly hscan: (key: string, options?: ScanOptions) => Stream.Stream<readonly [string, string], RedisError>
+  /** `SSCAN` as a Stream; each page is one command (see `scan`) */
   readonly sscan: (key: string, options?: ScanOptions) => Stream.Stream<string, RedisError>
+  /** `ZSCAN` as a Stream of members with scores; each page is one command (see `scan`) */
   readonly zscan: (key: string, options?: ScanOptions) => Stream.Stream<C.ScoredMember, RedisError>
-  /** a script with its SHA1, run with `EVALSHA` and loaded on `NOSCRIPT` */
+  /**
+   * A script with its SHA1, run with `EVALSHA`, and with `EVAL` (which also caches it on the server) on `NOSCRIPT`.
+   * `run` is one or two commands (above): interrupted between them, the script did not run; a timeout of the `EVAL`
+   * leaves unknown whether it ran (`sent: true`). Scripts are cached per client, kept until the scope closes.
+   */
   readonly script: (source: string) => Script
-  /** `EVAL` through the script cache: `EVALSHA`, and on `NOSCRIPT` the full `EVAL` (which also caches the script on the server) */
+  /** `EVAL` through the script cache (see `script`): `EVALSHA`, and on `NOSCRIPT` the full `EVAL` */
   readonly eval: (
     source: string,
     keys: ReadonlyArray<string>,
     args?: ReadonlyArray<CommandArg>
   ) => Effect.Effect<RespValue, RedisError>
-  /** messages on these channels for as long as the stream runs, on a connection of its own */
+  /**
+   * Messages on these channels for as long as the Stream runs, on the subscriber connection (re-subscribed after
+   * every reconnect; messages published while the link is down are lost, as Redis' pub/sub is at most once).
+   * Interrupting the Stream unsubscribes (when no other subscription holds the channel); once the layer's scope is
+   * closed the subscriber connection is closed and no message arrives. No timeout applies while it listens.
+   */
   readonly subscribe: (...channels: ReadonlyArray<string>) => Stream.Stream<Message, RedisError>
-  /** messages on channels matching these patterns */
+  /** Messages on channels matching these patterns; interruption and scope close as `subscribe` */
   readonly psubscribe: (...patterns: ReadonlyArray<string>) => Stream.Stream<Message, RedisError>
-  /** messages on these shard channels (`SSUBSCRIBE`, Redis 7); on a sharded client each on its channel's shard */
+  /**
+   * Messages on these shard channels (`SSUBSCRIBE`, Redis 7); on a sharded client each on its channel's shard.
+   * Interruption and scope close as `subscribe`.
+   */
   readonly ssubscribe: (...shardChannels: ReadonlyArray<string>) => Stream.Stream<Message, RedisError>
   /**
-   * a subscription held by the current Scope, with a `subscribed` signal (see `Subscription`): subscribe, await
-   * `subscribed`, then publish knowing the message is delivered
+   * A subscription held by the current Scope, with a `subscribed` signal (see `Subscription`): subscribe, await
+   * `subscribed`, then publish knowing the message is delivered. Closing that Scope unsubscribes and ends
+   * `messages`; `subscribed` is bounded by `commandTimeout` (`CommandTimeoutError`) and may be interrupted freely.
    */
   readonly subscription: (options: SubscriptionOptions) => Effect.Effect<Subscription, never, Scope.Scope>
-  /** `PUBLISH`: how many subscribers received the message (on a sharded client, on the channel's shard) */
+  /** `PUBLISH`: how many subscribers received the message (on a sharded client, on the channel's shard); a command */
   readonly publish: (channel: string, message: Value) => Effect.Effect<number, RedisError>
-  /** `SPUBLISH` (Redis 7): how many shard-channel subscribers received the message */
+  /** `SPUBLISH` (Redis 7): how many shard-channel subscribers received the message; a command */
   readonly spublish: (shardChannel: string, message: Value) => Effect.Effect<number, RedisError>
-  /** runs `body` on one connection that leaves the rotation until it ends (see `Transaction`) */
+  /**
+   * Runs `body` on one connection that leaves the rotation until it ends (see `Transaction`).
+   *
+   * - Waiting for a free connection (every one pinned) is interruptible and bounded by `commandTimeout`
+   *   (`PoolExhaustedError`); a connection pinned is always released.
+   * - However the body ends (success, failure, defect, interruption, a timeout around it), an open `WATCH` is undone
+   *   with `UNWATCH` and the connection returns to the rotation. `MULTI`, the queued commands and `EXEC` are written
+   *   together, so a connection is never left inside `MULTI`; an `exec` interrupted after its write has run or will
+   *   run on the server.
+   * - A pin holds one link: if it drops during the transaction, every later command of the body (its `EXEC` too)
+   *   fails with `ConnectionError` rather than run without its `WATCH` on a new link.
+   * - Closing the layer's scope fails the body's commands with `ConnectionError`.
+   */
   readonly transaction: <A, E, R>(
     body: (tx: Transaction) => Effect.Effect<A, E, R>
   ) => Effect.Effect<A, E | RedisError, R>
-  /** the servers this client talks to */
+  /** the servers this client talks to (a cluster's primaries: read when asked, they change with its topology) */
   readonly endpoints: ReadonlyArray<string>
-  /** the server a key is routed to (always the one server unless sharded) */
+  /** the server a key is routed to (always the one server unless sharded); pure, no I/O */
   readonly shardOf: (key: string) => string
   /**
    * Connections of their own, outside the rotation (one per shard when sharded, routed the same way), until
-   * `close`: what `effect/persistence/Redis`' `reserve` needs. They close with the client too.
+   * `close`: what `effect/persistence/Redis`' `reserve` needs. Opening connects at once (`ConnectionError` when the
+   * server cannot be reached); interrupted or failed while it opens, nothing is left open. A
+   * dedicated connection keeps its state on one link: after a drop its commands fail with `ConnectionError`. It
+   * closes with `close`, or with the client's scope; a cluster client has none yet (`ShardingError`).
    */
   readonly dedicated: Effect.Effect<Dedicated, RedisError>
 }
@@ -291,353 +334,34 @@ export interface RedisShape extends Bound<Table> {
  * @since 0.1.0
  */
 export interface Dedicated {
+  /**
+   * A command on this connection (routed by its keys when sharded). Interruption and `commandTimeout` as for every
+   * command (see `RedisShape`); once the link it opened on drops, it fails with `ConnectionError` (its state is gone).
+   */
   readonly send: (command: string, ...args: ReadonlyArray<CommandArg>) => Effect.Effect<RespValue, RedisError>
   /** closes the connection; commands in flight on it fail with `ConnectionError` */
   readonly close: Effect.Effect<void>
 }
 
-const sha1 = (source: string) => createHash("sha1").update(source).digest("hex")
-
-const scanStream = <A>(
-  run: <B>(command: C.Command<B>) => Effect.Effect<B, RedisError>,
-  head: ReadonlyArray<CommandArg>,
-  options: ScanOptions | undefined,
-  items: (raw: Array<string>) => Array<A>
-): Stream.Stream<A, RedisError> =>
-  Stream.paginate("0", (cursor: string) => {
-    const args: Array<CommandArg> = [...head, cursor]
-    if (options?.match !== undefined) args.push("MATCH", options.match)
-    if (options?.count !== undefined) args.push("COUNT", options.count)
-    if (options?.type !== undefined) args.push("TYPE", options.type)
-    return Effect.map(run(C.make(args, C.scanPage)), ([next, page]) => [
-      items(page),
-      next === "0" ? Option.none() : Option.some(next)
-    ])
-  })
-
-const pairs = (raw: Array<string>): Array<readonly [string, string]> => {
-  const out: Array<readonly [string, string]> = []
-  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]])
-  return out
-}
-
-const scoredPairs = (raw: Array<string>): Array<C.ScoredMember> =>
-  pairs(raw).map(([member, score]) => ({ member, score: parseFloat(score) }))
-
-/** a glob that matches `text` literally (SCAN's MATCH) */
-const escapeGlob = (text: string): string => text.replace(/[\\*?[\]]/g, "\\$&")
-
 /**
- * Prepends `prefix` to the key arguments of a command, where the command catalogue locates keys (Redis' key specs:
- * `not_key` arguments such as SPUBLISH's channel are left alone). A command the catalogue does not know, or whose
- * keys cannot be located (the server will reject it), is sent as it is.
- *
- * `KEYS pattern` and `SCAN … [MATCH pattern]` list keys: their pattern is put under the prefix (escaped, so that
- * the prefix matches literally; a SCAN without MATCH gets `MATCH <prefix>*`) and the keys they return are given back
- * without it, so that the client sees the keyspace under its prefix and what it lists can be passed back to it.
+ * The router `Redis.layer(options)` builds: shards for `endpoints`, else one server (a pool when `poolSize > 1`).
  */
-const keyPrefixer = (prefix: string) => {
-  const bytes = new TextEncoder().encode(prefix)
-  const glob = escapeGlob(prefix)
-  const add = (arg: CommandArg): CommandArg => {
-    if (arg instanceof Uint8Array) {
-      const out = new Uint8Array(bytes.length + arg.length)
-      out.set(bytes, 0)
-      out.set(arg, bytes.length)
-      return out
-    }
-    return prefix + String(arg)
-  }
-  const strip = (key: RespValue): RespValue => {
-    if (typeof key === "string") return key.startsWith(prefix) ? key.slice(prefix.length) : key
-    if (key instanceof Uint8Array && key.length >= bytes.length && bytes.every((b, i) => key[i] === b)) {
-      return key.subarray(bytes.length)
-    }
-    return key
-  }
-  const stripKeys = (value: RespValue): RespValue =>
-    Array.isArray(value) ? (value as ReadonlyArray<RespValue>).map(strip) : value
-  const listing =
-    (transform: Transform, reshape: (value: RespValue) => RespValue): Transform =>
-    (value: RespValue, command?: CommandArg) =>
-      transform(reshape(value), command)
-  const text = (arg: CommandArg | undefined) =>
-    typeof arg === "string" ? arg : arg instanceof Uint8Array ? new TextDecoder().decode(arg) : String(arg)
-  const word = (arg: CommandArg | undefined) =>
-    typeof arg === "string"
-      ? arg.toUpperCase()
-      : arg instanceof Uint8Array
-        ? new TextDecoder().decode(arg).toUpperCase()
-        : ""
-  return <T extends { readonly args: ReadonlyArray<CommandArg>; readonly transform: Transform }>(command: T): T => {
-    const name = word(command.args[0])
-    if (name === "KEYS" && command.args.length === 2) {
-      return {
-        ...command,
-        args: ["KEYS", glob + text(command.args[1])],
-        transform: listing(command.transform, stripKeys)
-      }
-    }
-    if (name === "SCAN" && command.args.length >= 2) {
-      const args = command.args.slice()
-      let matched = false
-      for (let i = 2; i + 1 < args.length; i += 2) {
-        if (word(args[i]) === "MATCH") {
-          args[i + 1] = glob + text(args[i + 1])
-          matched = true
-        }
-      }
-      if (!matched) args.push("MATCH", `${glob}*`)
-      const page = (value: RespValue): RespValue =>
-        Array.isArray(value) && value.length === 2 ? [value[0], stripKeys(value[1])] : value
-      return { ...command, args, transform: listing(command.transform, page) }
-    }
-    const at = keyPositions(command.args)
-    if (at === undefined || at.length === 0) return command
-    const args = command.args.slice()
-    for (const i of at) args[i] = add(args[i])
-    return { ...command, args }
-  }
-}
-
-/** The transport to use: a `Transport` in the context, else Node's. */
-const currentTransport = Effect.map(Effect.serviceOption(Transport), (t) =>
-  Option.getOrElse(t, () => NodeTransport.make)
-)
-
-/**
- * Assembles the service from how to run a command.
- *
- * @category constructors
- * @since 0.1.0
- */
-const makeShape = (parts: {
-  readonly run: (command: C.Command<unknown>) => Effect.Effect<unknown, RedisError>
-  /** each server's own `run`, for SCAN over all of them */
-  readonly nodes: ReadonlyArray<Node.Node>
-  readonly shardOf: (key: string) => string
-  /** a sharded client's shard names and placement (its dedicated connections route the same way) */
-  readonly ring?: RedisSharded.Options | undefined
-  readonly listen: Subscriber.Subscriber["listen"]
-  readonly select: (commands: ReadonlyArray<C.Command<unknown>>) => Effect.Effect<TransactionImpl.Selection, RedisError>
-  /** `keyPrefix` (empty: none) */
-  readonly prefix: string
-  /** a client that routes its dedicated connections itself (a cluster's: a connection per primary, by slot) */
-  readonly dedicated?: Effect.Effect<ClusterImpl.DedicatedSet, RedisError> | undefined
-}): RedisShape => {
-  const prefix = parts.prefix
-  const prefixed = prefix === "" ? undefined : keyPrefixer(prefix)
-  const run = (prefixed === undefined ? parts.run : (command) => parts.run(prefixed(command))) as <A>(
-    command: C.Command<A>
-  ) => Effect.Effect<A, RedisError>
-  const select: typeof parts.select =
-    prefixed === undefined
-      ? parts.select
-      : (commands) =>
-          Effect.map(parts.select(commands.map(prefixed)), (selection) => ({
-            id: selection.id,
-            pin: Effect.map(selection.pin, (pinned) => ({
-              ...pinned,
-              run: (command: C.Command<unknown>) => pinned.run(prefixed(command)),
-              connection: {
-                ...pinned.connection,
-                runBatch: (commands, binding) => pinned.connection.runBatch(commands.map(prefixed), binding)
-              }
-            }))
-          }))
-  const dedicated: Effect.Effect<Dedicated, RedisError> = Effect.gen(function* () {
-    const own = parts.dedicated === undefined ? undefined : yield* parts.dedicated
-    const opened: Array<Node.Dedicated> = []
-    const closeAll = own?.close ?? Effect.forEach(opened, (d) => d.close, { discard: true })
-    if (own === undefined) {
-      yield* Effect.forEach(parts.nodes, (node) => Effect.map(node.dedicated, (d) => opened.push(d)), {
-        discard: true
-      }).pipe(Effect.onError(() => closeAll))
-    }
-    const routed = own?.run ?? (opened.length === 1 ? opened[0].run : RedisSharded.make(opened, parts.ring).run)
-    const route = prefixed === undefined ? routed : (command: C.Command<unknown>) => routed(prefixed(command))
-    return {
-      send: (command, ...args) => route(C.make([command, ...args], C.raw)) as Effect.Effect<RespValue, RedisError>,
-      close: closeAll
-    }
-  })
-  const scripts = new Map<string, Script>()
-  const script = (source: string): Script => {
-    const cached = scripts.get(source)
-    if (cached !== undefined) return cached
-    const sha = sha1(source)
-    const made: Script = {
-      source,
-      sha,
-      run: (keys, args = []) =>
-        run(C.make(["EVALSHA", sha, keys.length, ...keys, ...args], C.raw)).pipe(
-          Effect.catchIf(
-            (e): e is ReplyError => e._tag === "ReplyError" && e.code === "NOSCRIPT",
-            () => run(C.make(["EVAL", source, keys.length, ...keys, ...args], C.raw))
-          )
-        )
-    }
-    scripts.set(source, made)
-    return made
-  }
-  const stream = (kind: Subscriber.Kind, names: ReadonlyArray<string>) =>
-    Stream.callback<Message, RedisError>((queue) =>
-      parts.listen(kind, names, (m) => {
-        Queue.offerUnsafe(queue, m)
-      })
-    )
-  const subscription = (options: SubscriptionOptions) =>
-    Effect.gen(function* () {
-      const queue = yield* Queue.unbounded<Message, Cause.Done>()
-      yield* Effect.addFinalizer(() => Queue.end(queue))
-      const listener = (m: Message) => {
-        Queue.offerUnsafe(queue, m)
-      }
-      const lives: Array<Effect.Effect<void, RedisError>> = []
-      const kinds = [
-        ["channel", options.channels],
-        ["pattern", options.patterns],
-        ["shard", options.shardChannels]
-      ] as const
-      for (const [kind, names] of kinds) {
-        if (names !== undefined && names.length > 0) lives.push(yield* parts.listen(kind, names, listener))
-      }
-      return {
-        messages: Stream.fromQueue(queue) as Stream.Stream<Message, RedisError>,
-        subscribed: Effect.all(lives, { concurrency: "unbounded", discard: true })
-      } satisfies Subscription
-    })
-  return {
-    ...bind(run as (command: C.Command<unknown>) => Effect.Effect<unknown, RedisError>),
-    run,
-    send: (command, ...args) => run(C.make([command, ...args], C.raw)),
-    // every server's keys in turn; with a prefix, SCAN is put under it (see keyPrefixer)
-    scan: (options) =>
-      Stream.flatMap(
-        Stream.fromIterable(parts.nodes),
-        (node) =>
-          scanStream(
-            (prefixed === undefined ? node.run : (command) => node.run(prefixed(command))) as <A>(
-              command: C.Command<A>
-            ) => Effect.Effect<A, RedisError>,
-            ["SCAN"],
-            options,
-            (raw) => raw
-          ),
-        { concurrency: 1 }
-      ),
-    hscan: (key, options) => scanStream(run, ["HSCAN", key], options, pairs),
-    sscan: (key, options) => scanStream(run, ["SSCAN", key], options, (raw) => raw),
-    zscan: (key, options) => scanStream(run, ["ZSCAN", key], options, scoredPairs),
-    script,
-    eval: (source, keys, args) => script(source).run(keys, args),
-    subscribe: (...channels) => stream("channel", channels),
-    psubscribe: (...patterns) => stream("pattern", patterns),
-    ssubscribe: (...shardChannels) => stream("shard", shardChannels),
-    subscription,
-    publish: (channel, message) => run(C.make(["PUBLISH", channel, message], C.number)),
-    spublish: (shardChannel, message) => run(C.make(["SPUBLISH", shardChannel, message], C.number)),
-    transaction: (body) => TransactionImpl.run(select, body),
-    shardOf: prefix === "" ? parts.shardOf : (key) => parts.shardOf(prefix + key),
-    dedicated,
-    // read when asked: a cluster's primaries change with its topology
-    get endpoints() {
-      return parts.nodes.map((n) => n.name)
-    }
-  }
-}
+const routerOf = (
+  options: RedisOptions,
+  lazy: boolean
+): Effect.Effect<Router, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
+  options !== null && typeof options === "object" && options.endpoints !== undefined
+    ? ShardedImpl.make(options, lazy)
+    : server(options, lazy)
 
 /**
  * Builds the service from options (validated first): the body of every layer.
- *
- * @category constructors
- * @since 0.1.0
  */
 const make = (
   options: RedisOptions,
   lazy: boolean
 ): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
-  Effect.gen(function* () {
-    // a named shard ({ name, endpoint }) is resolved by its endpoint; its name only places keys
-    const entries = options.endpoints
-    const resolved = yield* resolve(
-      Array.isArray(entries)
-        ? { ...options, endpoints: entries.map((e) => (RedisSharded.isNamed(e) ? e.endpoint : e)) }
-        : options
-    )
-    const ring = resolved.length === 1 ? undefined : yield* shardLayout(options, resolved)
-    const prefix = options.keyPrefix ?? "" // validated by resolve
-    const transport = yield* currentTransport
-    const nodes = yield* Effect.forEach(resolved, (o) => Node.make(o, transport, lazy), { concurrency: "unbounded" })
-    if (ring === undefined || nodes.length === 1) {
-      const node = nodes[0]
-      return makeShape({
-        run: node.run,
-        nodes,
-        shardOf: () => node.name,
-        listen: node.subscriber.listen,
-        select: () => Effect.succeed({ id: node.name, pin: node.pin }),
-        prefix
-      })
-    }
-    const sharded = RedisSharded.make(nodes, ring)
-    return makeShape({
-      run: sharded.run,
-      nodes,
-      ring,
-      shardOf: (key) => sharded.nodeOf(key).name,
-      prefix,
-      // a channel (or shard channel) lives on the shard its name routes to, as PUBLISH/SPUBLISH are routed; a
-      // pattern may match channels of any shard
-      listen: (kind, names, listener) =>
-        listenGrouped(kind, names, listener, (name) => (kind === "pattern" ? nodes : [sharded.nodeOf(name)])),
-      select: (commands) =>
-        Effect.map(sharded.select(commands), (node) =>
-          node === undefined
-            ? {
-                id: undefined,
-                pin: Effect.fail(
-                  new ShardingError({
-                    command: commandName(commands[0]?.args[0]),
-                    shards: nodes.map((n) => n.name),
-                    message: "a transaction on a sharded client must start with a command that names a key"
-                  })
-                )
-              }
-            : { id: node.name, pin: node.pin }
-        )
-    })
-  })
-
-/**
- * The names and placement of a sharded client's shards, checked before anything connects: `placement` must be
- * `"fxredis"` or `"txredisapi"`, names unique and not empty.
- */
-const shardLayout = (
-  options: RedisOptions,
-  resolved: ReadonlyArray<{ readonly endpoint: Endpoint }>
-): Effect.Effect<RedisSharded.Options, EndpointError | RedisConfigError> => {
-  // `placement` is read structurally until RedisOptions declares it
-  const placement: unknown = (options as { readonly placement?: unknown }).placement
-  if (placement !== undefined && placement !== "fxredis" && placement !== "txredisapi") {
-    return Effect.fail(
-      new RedisConfigError({
-        option: "placement",
-        value: typeof placement === "string" ? placement : typeof placement,
-        message: 'placement must be "fxredis" (the default) or "txredisapi"'
-      })
-    )
-  }
-  const entries = (options.endpoints ?? []) as ReadonlyArray<string | Endpoint | RedisSharded.NamedEndpoint>
-  return Effect.map(
-    RedisSharded.shardNames(
-      entries,
-      resolved.map((r) => r.endpoint),
-      placement
-    ),
-    (names) => ({ names, placement })
-  )
-}
+  Effect.map(routerOf(options, lazy), (router) => makeShape(router, options.keyPrefix ?? ""))
 
 /** a primary node and, per `readFrom`, replica nodes (always lazy), routed by `internal/replicated.ts` */
 const replicatedShape = (
@@ -655,7 +379,7 @@ const replicatedShape = (
       readFrom === "primary"
         ? []
         : yield* Effect.forEach(replicas, (r) => Node.make(r.options, r.transport, true), { concurrency: "unbounded" })
-    return makeShape(ReplicatedImpl.make(primaryNode, replicaNodes, readFrom, prefix, onReadonly))
+    return makeShape(ReplicatedImpl.make(primaryNode, replicaNodes, readFrom, onReadonly), prefix)
   })
 
 const badReadFrom = (readFrom: unknown) =>
@@ -679,7 +403,7 @@ const makeSentinel = (
         prepared.replicaTransport,
         lazy
       )
-      return makeShape(ReplicatedImpl.make(node, [], "primary", prefix))
+      return makeShape(ReplicatedImpl.make(node, [], "primary"), prefix)
     }
     return yield* replicatedShape(
       resolved,
@@ -720,27 +444,6 @@ const configErrorOf = (option: string, expected: string, value: unknown) =>
     value: typeof value,
     message: `${option} must be ${expected}, got ${typeof value}`
   })
-
-/**
- * The options of the seed's (txredisapi's) constructors.
- *
- * @example
- * ```ts
- * import { Redis } from "@fxredis/client"
- *
- * const RedisLive = Redis.unixConnectionPool({ path: "/tmp/redis.sock", dbid: 1, poolsize: 4, reconnect: true })
- * ```
- *
- * @category models
- * @since 0.1.0
- */
-export interface SeedOptions {
-  readonly dbid?: number | undefined
-  readonly reconnect?: RedisOptions["reconnect"]
-  readonly password?: string | Redacted.Redacted<string> | undefined
-  /** sharded constructors: `"txredisapi"` finds keys where txredisapi's `HashRing` put them; default `"fxredis"` */
-  readonly placement?: RedisOptions["placement"]
-}
 
 /**
  * The `Redis` service, with its layers.
@@ -819,16 +522,7 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
   static readonly layerTest = (options: RedisTestOptions = {}): Layer.Layer<Redis> =>
     Layer.effect(
       Redis,
-      Effect.map(Memory.node, (node) =>
-        makeShape({
-          run: node.run,
-          nodes: [node],
-          shardOf: () => node.name,
-          listen: node.subscriber.listen,
-          select: () => Effect.succeed({ id: node.name, pin: node.pin }),
-          prefix: options.keyPrefix ?? ""
-        })
-      )
+      Effect.map(Memory.node, (node) => makeShape(single(node), options.keyPrefix ?? ""))
     )
 
   /**
@@ -842,7 +536,9 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
     mode: { readonly lazy?: boolean | undefined } = {}
   ): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
     Effect.flatMap(currentTransport, (transport) =>
-      Effect.map(ClusterImpl.make(options, transport, mode.lazy ?? false), makeShape)
+      Effect.map(ClusterImpl.make(options, transport, mode.lazy ?? false), (router) =>
+        makeShape(router, options.keyPrefix ?? "")
+      )
     )
 
   /** `makeCluster` as a layer: `Redis.cluster({ seeds: ["redis://10.0.0.5:7000"] })` */
@@ -965,103 +661,68 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
   ): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError> =>
     Layer.effect(Redis, makeReplicated(options, false))
 
-  /** txredisapi's `UnixConnection(path="/tmp/redis.sock", dbid=0, reconnect=True)` */
-  static readonly unixConnection = (options: UnixSeed = {}) => Redis.layer(seedUnix(options))
+  /** txredisapi's `UnixConnection(path="/tmp/redis.sock", dbid=0, reconnect=True)` (see `Txredisapi`) */
+  static get unixConnection() {
+    return Txredisapi.unixConnection
+  }
   /** txredisapi's `Connection(host="localhost", port=6379, dbid=0, reconnect=True)` */
-  static readonly connection = (options: TcpSeed = {}) => Redis.layer(seedTcp(options))
+  static get connection() {
+    return Txredisapi.connection
+  }
   /** txredisapi's `lazyUnixConnection` */
-  static readonly lazyUnixConnection = (options: UnixSeed = {}) => Redis.layerLazy(seedUnix(options))
+  static get lazyUnixConnection() {
+    return Txredisapi.lazyUnixConnection
+  }
   /** txredisapi's `lazyConnection` */
-  static readonly lazyConnection = (options: TcpSeed = {}) => Redis.layerLazy(seedTcp(options))
+  static get lazyConnection() {
+    return Txredisapi.lazyConnection
+  }
   /** txredisapi's `UnixConnectionPool(path, dbid, poolsize=10, reconnect)` */
-  static readonly unixConnectionPool = (options: UnixSeed & PoolSeed = {}) =>
-    Redis.layer(seedUnix(options, options?.poolsize ?? 10))
+  static get unixConnectionPool() {
+    return Txredisapi.unixConnectionPool
+  }
   /** txredisapi's `ConnectionPool(host, port, dbid, poolsize=10, reconnect)` */
-  static readonly connectionPool = (options: TcpSeed & PoolSeed = {}) =>
-    Redis.layer(seedTcp(options, options?.poolsize ?? 10))
+  static get connectionPool() {
+    return Txredisapi.connectionPool
+  }
   /** txredisapi's `lazyUnixConnectionPool` */
-  static readonly lazyUnixConnectionPool = (options: UnixSeed & PoolSeed = {}) =>
-    Redis.layerLazy(seedUnix(options, options?.poolsize ?? 10))
+  static get lazyUnixConnectionPool() {
+    return Txredisapi.lazyUnixConnectionPool
+  }
   /** txredisapi's `lazyConnectionPool` */
-  static readonly lazyConnectionPool = (options: TcpSeed & PoolSeed = {}) =>
-    Redis.layerLazy(seedTcp(options, options?.poolsize ?? 10))
-
+  static get lazyConnectionPool() {
+    return Txredisapi.lazyConnectionPool
+  }
   /** txredisapi's `ShardedUnixConnection(paths, dbid, reconnect)`: a shard per socket, keys by consistent hash */
-  static readonly shardedUnixConnection = (options: SeedOptions & { readonly paths: ReadonlyArray<string> }) =>
-    Redis.layer(sharded(listOf(options?.paths, unixEndpoint), options))
+  static get shardedUnixConnection() {
+    return Txredisapi.shardedUnixConnection
+  }
   /** txredisapi's `ShardedUnixConnectionPool(paths, dbid, poolsize=10, reconnect)` */
-  static readonly shardedUnixConnectionPool = (
-    options: SeedOptions & { readonly paths: ReadonlyArray<string>; readonly poolsize?: number | undefined }
-  ) => Redis.layer(sharded(listOf(options?.paths, unixEndpoint), options, options?.poolsize ?? 10))
+  static get shardedUnixConnectionPool() {
+    return Txredisapi.shardedUnixConnectionPool
+  }
   /** txredisapi's `ShardedConnection(hosts=["host:port", …], dbid, reconnect)` */
-  static readonly shardedConnection = (options: SeedOptions & { readonly hosts: ReadonlyArray<string> }) =>
-    Redis.layer(sharded(listOf(options?.hosts, tcpEndpoint), options))
+  static get shardedConnection() {
+    return Txredisapi.shardedConnection
+  }
   /** txredisapi's `ShardedConnectionPool(hosts, dbid, poolsize=10, reconnect)` */
-  static readonly shardedConnectionPool = (
-    options: SeedOptions & { readonly hosts: ReadonlyArray<string>; readonly poolsize?: number | undefined }
-  ) => Redis.layer(sharded(listOf(options?.hosts, tcpEndpoint), options, options?.poolsize ?? 10))
+  static get shardedConnectionPool() {
+    return Txredisapi.shardedConnectionPool
+  }
   /** txredisapi's `lazyShardedUnixConnection` */
-  static readonly lazyShardedUnixConnection = (options: SeedOptions & { readonly paths: ReadonlyArray<string> }) =>
-    Redis.layerLazy(sharded(listOf(options?.paths, unixEndpoint), options))
+  static get lazyShardedUnixConnection() {
+    return Txredisapi.lazyShardedUnixConnection
+  }
   /** txredisapi's `lazyShardedUnixConnectionPool` */
-  static readonly lazyShardedUnixConnectionPool = (
-    options: SeedOptions & { readonly paths: ReadonlyArray<string>; readonly poolsize?: number | undefined }
-  ) => Redis.layerLazy(sharded(listOf(options?.paths, unixEndpoint), options, options?.poolsize ?? 10))
+  static get lazyShardedUnixConnectionPool() {
+    return Txredisapi.lazyShardedUnixConnectionPool
+  }
   /** txredisapi's `lazyShardedConnection` */
-  static readonly lazyShardedConnection = (options: SeedOptions & { readonly hosts: ReadonlyArray<string> }) =>
-    Redis.layerLazy(sharded(listOf(options?.hosts, tcpEndpoint), options))
+  static get lazyShardedConnection() {
+    return Txredisapi.lazyShardedConnection
+  }
   /** txredisapi's `lazyShardedConnectionPool` */
-  static readonly lazyShardedConnectionPool = (
-    options: SeedOptions & { readonly hosts: ReadonlyArray<string>; readonly poolsize?: number | undefined }
-  ) => Redis.layerLazy(sharded(listOf(options?.hosts, tcpEndpoint), options, options?.poolsize ?? 10))
+  static get lazyShardedConnectionPool() {
+    return Txredisapi.lazyShardedConnectionPool
+  }
 }
-
-type UnixSeed = SeedOptions & { readonly path?: string | undefined }
-type TcpSeed = SeedOptions & { readonly host?: string | undefined; readonly port?: number | undefined }
-type PoolSeed = { readonly poolsize?: number | undefined }
-const seedUnix = (given: UnixSeed | null, poolSize?: number) => {
-  const options = given ?? {}
-  return seed({ _tag: "Unix", path: options.path ?? "/tmp/redis.sock" }, options, poolSize)
-}
-const seedTcp = (given: TcpSeed | null, poolSize?: number) => {
-  const options = given ?? {}
-  return seed({ _tag: "Tcp", host: options.host ?? "localhost", port: options.port ?? 6379 }, options, poolSize)
-}
-
-/**
- * The endpoints of a seed's `paths` or `hosts`. Whatever a JavaScript caller passed that is not a list of strings is
- * handed on as it is, so that resolving the options fails with a typed `EndpointError` (never a throw here).
- */
-const listOf = (list: unknown, endpoint: (s: string) => Endpoint): ReadonlyArray<Endpoint> =>
-  (Array.isArray(list)
-    ? list.map((item: unknown) => (typeof item === "string" ? endpoint(item) : item))
-    : (list ?? null)) as ReadonlyArray<Endpoint>
-
-const unixEndpoint = (path: string): Endpoint => ({ _tag: "Unix", path })
-/** "host:port" (or "host", port 6379); a bad port is caught when the options are resolved */
-const tcpEndpoint = (hostPort: string): Endpoint => {
-  const at = hostPort.lastIndexOf(":")
-  return at < 0
-    ? { _tag: "Tcp", host: hostPort, port: 6379 }
-    : { _tag: "Tcp", host: hostPort.slice(0, at).replace(/^\[(.*)\]$/, "$1"), port: Number(hostPort.slice(at + 1)) }
-}
-
-const sharded = (endpoints: ReadonlyArray<Endpoint>, given: SeedOptions | undefined, poolSize?: number) => ({
-  ...seedOptions({ endpoints }, given ?? {}, poolSize),
-  placement: given?.placement
-})
-
-const seed = (endpoint: Endpoint, options: SeedOptions, poolSize?: number) =>
-  seedOptions({ endpoint }, options, poolSize)
-
-const seedOptions = (
-  where: Pick<RedisOptions, "endpoint" | "endpoints">,
-  options: SeedOptions,
-  poolSize?: number
-): RedisOptions => ({
-  ...where,
-  database: options.dbid ?? 0,
-  reconnect: options.reconnect ?? true,
-  password: options.password,
-  poolSize
-})

@@ -26,13 +26,19 @@
  */
 import type { CommandArg } from "@fxredis/protocol"
 import { type Endpoint, EndpointError } from "@fxredis/transport"
-import { Effect } from "effect"
+import { Config, Effect, Layer, Option, type Scope } from "effect"
 import type * as C from "./Command.ts"
 import { runBroadcast, runSplit } from "./internal/fanout.ts"
 import { hashTag, routing } from "./internal/keys.ts"
+import * as Memory from "./internal/memory.ts"
 import type { Node } from "./internal/node.ts"
 import { commandName } from "./internal/pipeline.ts"
-import { type RedisError, ShardingError } from "./RedisErrors.ts"
+import { refuseShapeOptions } from "./internal/router.ts"
+import { makeShape } from "./internal/shape.ts"
+import * as ShardedImpl from "./internal/sharded.ts"
+import { Redis, type RedisShape } from "./Redis.ts"
+import { type ConnectionError, type RedisConfigError, type RedisError, ShardingError } from "./RedisErrors.ts"
+import { type RedisOptions, redisOptionsConfig, resolve } from "./RedisOptions.ts"
 
 /** What routing needs of a server. */
 type Routable = Pick<Node, "name" | "run">
@@ -463,3 +469,222 @@ export const make = <N extends Routable>(nodes: ReadonlyArray<N>, options: Optio
  * inspection and tests; the client applies it to every command.
  */
 export { routing } from "./internal/keys.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// The shape: options and layers
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The options of a sharded client: its shards (`endpoints`: URLs, `Endpoint`s or named shards, see
+ * `NamedEndpoint`), `placement`, `poolSize` (connections per shard, default 1) and every other `RedisOptions` field
+ * (they apply to every shard). `endpoint` is refused (`RedisConfigError`): the shape is chosen by the module.
+ *
+ * @example
+ * ```ts
+ * import type { RedisSharded } from "@fxredis/client"
+ *
+ * const options: RedisSharded.RedisShardedOptions = {
+ *   endpoints: [{ name: "users", endpoint: "redis://10.0.0.5:6379" }, { name: "sessions", endpoint: "redis://10.0.0.6:6379" }],
+ *   poolSize: 2
+ * }
+ * ```
+ *
+ * @category models
+ * @since 0.4.0
+ */
+export interface RedisShardedOptions extends Omit<RedisOptions, "endpoint" | "endpoints"> {
+  /** the shards, at least one; the ring hashes their names (see `NamedEndpoint`) */
+  readonly endpoints: ReadonlyArray<string | Endpoint | NamedEndpoint>
+}
+
+/**
+ * The sharded service in the current Scope (closed with it). Eager by default: connects to every shard before it
+ * succeeds, or fails with `ConnectionError`; `{ lazy: true }` succeeds at once and connects in the background. A bad
+ * option fails with `EndpointError` (an endpoint, a shard's name, no `endpoints`) or `RedisConfigError` (any other:
+ * `placement`, `endpoint`, …). One endpoint makes a client of that one server.
+ *
+ * @example
+ * ```ts
+ * import { RedisSharded } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function* () {
+ *   const redis = yield* RedisSharded.makeClient({ endpoints: ["redis://10.0.0.5:6379", "redis://10.0.0.6:6379"] })
+ *   return redis.shardOf("user:1")
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @category constructors
+ * @since 0.4.0
+ */
+export const makeClient = (
+  options: RedisShardedOptions,
+  mode: { readonly lazy?: boolean | undefined } = {}
+): Effect.Effect<RedisShape, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
+  Effect.suspend(() => {
+    const refused = refuseShapeOptions(options, ["endpoint"], "RedisSharded", "its servers are `endpoints`")
+    if (refused !== undefined) return Effect.fail(refused)
+    if (typeof options === "object" && options !== null && options.endpoints === undefined) {
+      return Effect.fail(
+        new EndpointError({ input: "endpoints", message: "RedisSharded needs endpoints: a list of its shards" })
+      )
+    }
+    return Effect.map(ShardedImpl.make(options as RedisOptions, mode.lazy ?? false), (router) =>
+      makeShape(router, options.keyPrefix ?? "")
+    )
+  })
+
+/**
+ * The `Redis` service over shards, connected to every shard while the layer is built: fails with `ConnectionError`
+ * when a shard cannot be reached, or for a bad option.
+ *
+ * @example
+ * ```ts
+ * import { Redis, RedisSharded } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * const program = Redis.use((redis) => redis.mget(["user:1", "user:2"]))
+ * const RedisLive = RedisSharded.layer({ endpoints: ["redis://10.0.0.5:6379", "redis://10.0.0.6:6379"] })
+ * Effect.runPromise(program.pipe(Effect.provide(RedisLive)))
+ * ```
+ *
+ * @category layers
+ * @since 0.4.0
+ */
+export const layer = (
+  options: RedisShardedOptions
+): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError> => Layer.effect(Redis, makeClient(options))
+
+/**
+ * `layer` that builds at once and connects to the shards in the background, reconnecting for ever: commands wait
+ * offline for their shard, up to `commandTimeout`. Fails only for a bad option.
+ *
+ * @example
+ * ```ts
+ * import { RedisSharded } from "@fxredis/client"
+ *
+ * const RedisLive = RedisSharded.layerLazy({ endpoints: ["redis://10.0.0.5:6379", "redis://10.0.0.6:6379"] })
+ * ```
+ *
+ * @category layers
+ * @since 0.4.0
+ */
+export const layerLazy = (options: RedisShardedOptions): Layer.Layer<Redis, EndpointError | RedisConfigError> =>
+  Layer.effect(
+    Redis,
+    makeClient(options, { lazy: true }).pipe(
+      Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
+    )
+  )
+
+const optional = <A>(config: Config.Config<A>) => config.pipe(Config.option, Config.map(Option.getOrUndefined))
+
+/**
+ * What `layerConfig` reads by default: `REDIS_URLS`, the shards (URLs, or `host:port`, separated by commas or spaces;
+ * required), `REDIS_PLACEMENT` (`fxredis` or `txredisapi`), and the rest of `redisOptionsConfig` but `REDIS_URL`
+ * (`REDIS_PASSWORD`, `REDIS_DATABASE`, `REDIS_POOL_SIZE` per shard, `REDIS_COMMAND_TIMEOUT`, `REDIS_CONNECT_TIMEOUT`,
+ * `REDIS_KEY_PREFIX`).
+ *
+ * @example
+ * ```ts
+ * import { RedisSharded } from "@fxredis/client"
+ * import { Config } from "effect"
+ *
+ * const withName = Config.map(RedisSharded.shardedOptionsConfig, (o) => ({ ...o, clientName: "web" }))
+ * const RedisLive = RedisSharded.layerConfig(withName)
+ * ```
+ *
+ * @category constructors
+ * @since 0.4.0
+ */
+export const shardedOptionsConfig: Config.Config<RedisShardedOptions> = Config.all({
+  base: redisOptionsConfig,
+  urls: Config.String("REDIS_URLS"),
+  placement: optional(Config.String("REDIS_PLACEMENT"))
+}).pipe(
+  Config.map(({ base: { endpoint: _endpoint, ...base }, urls, placement }) => ({
+    ...base,
+    endpoints: urls
+      .split(/[\s,]+/)
+      .filter((s) => s.length > 0)
+      .map((s) => (s.includes("://") ? s : `redis://${s}`)),
+    // checked when the client is made: anything else fails with RedisConfigError
+    placement: placement as Placement | undefined
+  }))
+)
+
+/**
+ * The options from `Config` (by default `shardedOptionsConfig`); lazy unless `lazy: false`. A variable set but
+ * malformed fails the layer with `ConfigError`, `EndpointError` or `RedisConfigError`.
+ *
+ * @example
+ * ```ts
+ * import { RedisSharded } from "@fxredis/client"
+ *
+ * const RedisLive = RedisSharded.layerConfig() // REDIS_URLS, REDIS_PLACEMENT, …
+ * ```
+ *
+ * @category layers
+ * @since 0.4.0
+ */
+export const layerConfig = (
+  config: Config.Config<RedisShardedOptions> = shardedOptionsConfig,
+  options: { readonly lazy?: boolean | undefined } = {}
+): Layer.Layer<Redis, ConnectionError | EndpointError | RedisConfigError | Config.ConfigError> =>
+  Layer.effect(
+    Redis,
+    Effect.gen(function* () {
+      return yield* makeClient(yield* config, { lazy: options.lazy ?? true })
+    })
+  )
+
+/**
+ * Options of the sharded in-memory fake: its shards (a count, default 2, named `shard-0`, `shard-1`…, or their
+ * names), `placement` and `keyPrefix`.
+ *
+ * @example
+ * ```ts
+ * import { RedisSharded } from "@fxredis/client"
+ *
+ * const RedisFake = RedisSharded.layerTest({ shards: ["users", "sessions"], keyPrefix: "app:" })
+ * ```
+ *
+ * @category models
+ * @since 0.4.0
+ */
+export interface ShardedTestOptions {
+  readonly shards?: number | ReadonlyArray<string> | undefined
+  readonly placement?: Placement | undefined
+  readonly keyPrefix?: string | undefined
+}
+
+/**
+ * An in-memory fake of a sharded client, for unit tests of code that uses `Redis` on shards: one in-memory server
+ * (see `RedisTest`) per shard, routed by this module's own ring and routing table, so keys are placed where a real
+ * sharded client with the same shard names places them, MGET/MSET/DEL are split, and a command or transaction whose
+ * keys span shards fails with `ShardingError`, as it would against servers. Each layer built starts empty.
+ *
+ * @example
+ * ```ts
+ * import { Redis, RedisSharded } from "@fxredis/client"
+ * import { Effect } from "effect"
+ *
+ * // fails with ShardingError unless both keys share a hash tag
+ * const test = Redis.use((redis) => redis.rename("{user:1}:a", "{user:1}:b")).pipe(
+ *   Effect.provide(RedisSharded.layerTest({ shards: 3 }))
+ * )
+ * ```
+ *
+ * @category layers
+ * @since 0.4.0
+ */
+export const layerTest = (options: ShardedTestOptions = {}): Layer.Layer<Redis> =>
+  Layer.effect(
+    Redis,
+    Effect.map(Effect.orDie(resolve({})), ([defaults]) => {
+      const given = options.shards ?? 2
+      const names = typeof given === "number" ? Array.from({ length: given }, (_, i) => `shard-${i}`) : [...given]
+      const nodes = names.map((name) => Memory.make({ ...defaults, name }))
+      return makeShape(ShardedImpl.router(nodes, { names, placement: options.placement }), options.keyPrefix ?? "")
+    })
+  )

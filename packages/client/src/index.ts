@@ -15,19 +15,24 @@ export {
   type RedisShape,
   type ScanOptions,
   type Script,
-  type SeedOptions,
   type Subscription,
   type SubscriptionOptions,
   type Transaction
 } from "./Redis.ts"
 export type { ClusterOptions } from "./RedisCluster.ts"
 export * as RedisCluster from "./RedisCluster.ts"
+export * as RedisConnection from "./RedisConnection.ts"
 export * from "./RedisErrors.ts"
 export * from "./RedisOptions.ts"
+export * as RedisPool from "./RedisPool.ts"
 export * as RedisReplicated from "./RedisReplicated.ts"
 export * as RedisReply from "./RedisReply.ts"
 export * as RedisSentinel from "./RedisSentinel.ts"
 export * as RedisSharded from "./RedisSharded.ts"
 export * as RedisStreams from "./RedisStreams.ts"
+export * as RedisSubscriber from "./RedisSubscriber.ts"
 export * as RedisTelemetry from "./RedisTelemetry.ts"
 export * as RedisTest from "./RedisTest.ts"
+export * as RedisTransaction from "./RedisTransaction.ts"
+export type { SeedOptions } from "./Txredisapi.ts"
+export * as Txredisapi from "./Txredisapi.ts"

@@ -1,7 +1,7 @@
 /**
  * The router of a Redis Cluster client (see `RedisCluster.ts`): the topology (slot table, nodes by announced
- * address, replicas), its refresh, MOVED/ASK, reads from replicas, and the parts `makeShape` (Redis.ts) assembles into
- * the `Redis` service.
+ * address, replicas), its refresh, MOVED/ASK and reads from replicas, behind the router interface of `router.ts`
+ * (which `makeShape`, in Redis.ts, turns into the `Redis` service).
  *
  * @internal
  */
@@ -27,20 +27,9 @@ import { runBroadcast, runSplit } from "./fanout.ts"
 import { routing } from "./keys.ts"
 import * as Node from "./node.ts"
 import { commandName } from "./pipeline.ts"
+import type { Router } from "./router.ts"
 import type * as Subscriber from "./subscriber.ts"
 import type * as TransactionImpl from "./transaction.ts"
-
-/** What `makeShape` needs (its parameter, structurally). @internal */
-export interface Parts {
-  readonly run: (command: C.Command<unknown>) => Effect.Effect<unknown, RedisError>
-  readonly nodes: ReadonlyArray<Node.Node>
-  readonly shardOf: (key: string) => string
-  readonly listen: Subscriber.Subscriber["listen"]
-  readonly select: (commands: ReadonlyArray<C.Command<unknown>>) => Effect.Effect<TransactionImpl.Selection, RedisError>
-  readonly prefix: string
-  /** a set of dedicated connections, one per primary, opened on first use and routed by slot */
-  readonly dedicated: Effect.Effect<DedicatedSet, RedisError>
-}
 
 /** The cluster's `dedicated`: commands routed by slot to a dedicated connection per primary. @internal */
 export interface DedicatedSet {
@@ -264,7 +253,7 @@ const refreshOk = Metric.withAttributes(clusterRefreshes, { outcome: "ok" })
 const refreshFailed = Metric.withAttributes(clusterRefreshes, { outcome: "failed" })
 
 /**
- * Resolves the options and returns the router's parts. Eager (`lazy: false`): reads the topology from the seeds and
+ * Resolves the options and returns the router. Eager (`lazy: false`): reads the topology from the seeds and
  * connects to every primary before it returns. Lazy: returns at once; the topology is read in the background (retried
  * on `reconnect`), and commands wait for it up to `commandTimeout`.
  *
@@ -274,7 +263,7 @@ export const make = (
   options: ClusterOptions,
   transport: Transport["Service"],
   lazy = false
-): Effect.Effect<Parts, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
+): Effect.Effect<Router, ConnectionError | EndpointError | RedisConfigError, Scope.Scope> =>
   Effect.gen(function* () {
     if (typeof options !== "object" || options === null || !Array.isArray(options.seeds)) {
       return yield* configError("seeds", typeof options, "a cluster client needs seeds: a list of its nodes")
@@ -362,7 +351,6 @@ export const make = (
         if (typeof endpoint === "string") return yield* configError("natMap", from, endpoint)
       }
     }
-    const prefix = options.keyPrefix ?? ""
     const clientScope = yield* Effect.scope
     const lock = yield* Semaphore.make(1)
     // the cluster retries (after routing again); its nodes do not
@@ -1075,7 +1063,6 @@ export const make = (
       shardOf: (key) => table[slotOfKey(key)]?.primary.node.name ?? "unassigned",
       listen,
       select,
-      prefix,
       dedicated
     }
   })

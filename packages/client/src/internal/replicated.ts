@@ -1,6 +1,6 @@
 /**
  * The router of a primary with replicas (see `RedisReplicated.ts`): readonly commands (by the catalogue's flags) to
- * the replicas in turn, everything else to the primary; the parts `makeShape` (Redis.ts) assembles.
+ * the replicas in turn, everything else to the primary (see `router.ts`).
  *
  * @internal
  */
@@ -10,18 +10,7 @@ import { isReadonly } from "../commands/Catalogue.ts"
 import type { RedisError } from "../RedisErrors.ts"
 import type { ReadFrom } from "../RedisReplicated.ts"
 import type * as Node from "./node.ts"
-import type * as Subscriber from "./subscriber.ts"
-import type * as TransactionImpl from "./transaction.ts"
-
-/** @internal */
-export interface Parts {
-  readonly run: (command: C.Command<unknown>) => Effect.Effect<unknown, RedisError>
-  readonly nodes: ReadonlyArray<Node.Node>
-  readonly shardOf: (key: string) => string
-  readonly listen: Subscriber.Subscriber["listen"]
-  readonly select: (commands: ReadonlyArray<C.Command<unknown>>) => Effect.Effect<TransactionImpl.Selection, RedisError>
-  readonly prefix: string
-}
+import { type Router, single } from "./router.ts"
 
 const ready = (node: Node.Node) => node.connections.some((c) => c.isReady())
 
@@ -41,9 +30,8 @@ export const make = (
   primary: Node.Node,
   replicas: ReadonlyArray<Node.Node>,
   readFrom: ReadFrom,
-  prefix: string,
   onReadonly?: (() => void) | undefined
-): Parts => {
+): Router => {
   const onPrimary =
     onReadonly === undefined
       ? primary.run
@@ -89,12 +77,6 @@ export const make = (
           // none up: "preferReplica" reads from the primary; "replica" waits offline on every replica at once
           return readFrom === "preferReplica" ? onPrimary(command) : firstReplica(command)
         }
-  return {
-    run,
-    nodes: [primary],
-    shardOf: () => primary.name,
-    listen: primary.subscriber.listen,
-    select: () => Effect.succeed({ id: primary.name, pin: primary.pin }),
-    prefix
-  }
+  // transactions, pub/sub, dedicated connections and SCAN: on the primary
+  return { ...single(primary), run }
 }
