@@ -20,8 +20,10 @@ describe("pnpm stress, briefly", () => {
         assert.strictEqual(r.total.settled, r.total.started)
         assert.isAbove(r.total.started, 1000)
         assert.isAbove(r.total.ok, 0)
-        // the faults happened, and the garbage client's commands failed typed
-        assert.isAtLeast(r.faults.kill + r.faults.pause + r.faults["client-kill"] + r.faults["pubsub-kill"], 3)
+        // the faults happened (they run one after another, in this order, and a pause lasts up to 3 s: in 5 s the
+        // kill and the pause always start), and the garbage client's commands failed typed
+        assert.isAtLeast(r.faults.kill, 1)
+        assert.isAtLeast(r.faults.pause, 1)
         assert.isAbove(r.groups.garbage.failed, 0)
         assert.isAbove(r.pubsub.pool.received + r.pubsub.sharded.received, 0)
         assert.strictEqual(r.pubsub.pool.duplicates + r.pubsub.sharded.duplicates, 0)
