@@ -7,8 +7,9 @@
  * variants) against plain fxredis. Also writes a bar chart of the ratios as SVG. Not a test: absolute numbers on a
  * shared 2-core machine are noise, the ratios are the result. `--help` for the options.
  */
-import { execFile } from "node:child_process"
+import { execFile, execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { RedisCluster, RedisServer } from "@fxredis/testing"
@@ -59,6 +60,9 @@ Options:
                       starts (the snapshot keeps a run on one state while others edit the client)
   --quick             a smoke run (see the defaults above)
   --cpu-prof          CPU profiles of the fxredis workers, in bench-profiles/
+  --pin               every client on the first core and its server(s) on the last (taskset): on a small machine the
+                      two otherwise compete for cores and ratios swing by 20%; refused where taskset or a second core
+                      is missing
   --help              this text
 
 Clients: fxredis (defaults: no tracer, no command metrics); fxredis+effect-tracer (tracing: true, Effect's own spans,
@@ -88,9 +92,11 @@ interface Settings {
   readonly svg: string | undefined
   readonly cpuProf: boolean
   readonly live: boolean
+  /** the client on the first core, the servers on the last (`--pin`) */
+  readonly pin: boolean
 }
 
-const FLAGS = new Set(["json", "quick", "cpu-prof", "help", "no-baseline", "no-svg", "live", "cluster"])
+const FLAGS = new Set(["json", "quick", "cpu-prof", "help", "no-baseline", "no-svg", "live", "cluster", "pin"])
 const OPTIONS = new Set(["rounds", "duration", "workloads", "transports", "clients", "baseline", "svg"])
 
 const parse = (argv: ReadonlyArray<string>): Settings | "help" => {
@@ -133,6 +139,7 @@ const parse = (argv: ReadonlyArray<string>): Settings | "help" => {
     ? undefined
     : (options.get("baseline") ?? DEFAULT_BASELINE)
   if (flags.has("no-baseline") && options.has("baseline")) throw new UsageError("--baseline and --no-baseline conflict")
+  if (flags.has("pin") && !canPin()) throw new UsageError("--pin needs taskset and at least two cores")
   const requested = (options.get("clients") ?? [...CLIENTS.slice(0, 1), "baseline", ...CLIENTS.slice(1)].join(","))
     .split(",")
     .filter((v) => v !== "")
@@ -166,6 +173,7 @@ const parse = (argv: ReadonlyArray<string>): Settings | "help" => {
     json: flags.has("json"),
     svg: flags.has("no-svg") ? undefined : Path.resolve(options.get("svg") ?? Path.join(ROOT, "build", "bench.svg")),
     cpuProf: flags.has("cpu-prof"),
+    pin: flags.has("pin"),
     live: flags.has("live")
   }
 }
@@ -173,6 +181,22 @@ const parse = (argv: ReadonlyArray<string>): Settings | "help" => {
 type Sample = (Measured & { readonly rss_mb: number }) | Unsupported | { readonly failed: string }
 
 const worker = fileURLToPath(new URL("./worker.ts", import.meta.url))
+
+/** moves a running process to one core (`taskset -cp`) */
+const pinTo = (core: string, pid: number) => {
+  execFileSync("taskset", ["-cp", core, String(pid)], { stdio: "ignore" })
+}
+
+/** whether `--pin` can work here: `taskset` present and at least two cores */
+const canPin = (): boolean => {
+  if (Os.availableParallelism() < 2) return false
+  try {
+    execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" })
+    return true
+  } catch {
+    return false
+  }
+}
 
 const measure = (
   settings: Settings,
@@ -183,17 +207,23 @@ const measure = (
 ) =>
   Effect.scoped(
     Effect.gen(function* () {
-      const urls = isCluster(workload)
-        ? (yield* RedisCluster.make({ primaries: CLUSTER_PRIMARIES })).seeds.map((s) => `redis://${s.host}:${s.port}`)
-        : (yield* Effect.forEach(Array.from({ length: workload === "sharded" ? 3 : 1 }), () => RedisServer.make())).map(
-            (s) => s.urls[kind]
-          )
+      const cluster = isCluster(workload) ? yield* RedisCluster.make({ primaries: CLUSTER_PRIMARIES }) : undefined
+      const servers =
+        cluster !== undefined
+          ? cluster.nodes.map((n) => n.server)
+          : yield* Effect.forEach(Array.from({ length: workload === "sharded" ? 3 : 1 }), () => RedisServer.make())
+      const urls =
+        cluster !== undefined
+          ? cluster.seeds.map((s) => `redis://${s.host}:${s.port}`)
+          : servers.map((s) => s.urls[kind])
+      // --pin: the servers on the last core, the client on the first, so that neither takes the other's core
+      if (settings.pin) for (const s of servers) pinTo(String(Os.availableParallelism() - 1), s.pid())
       const nodeArgs = client === "fxredis" && settings.cpuProf ? ["--cpu-prof", "--cpu-prof-dir=bench-profiles"] : []
       const args = [...nodeArgs, worker, client, workload, String(settings.duration), ...urls]
       return yield* Effect.callback<Sample>((resume) => {
         execFile(
-          process.execPath,
-          args,
+          settings.pin ? "taskset" : process.execPath,
+          settings.pin ? ["-c", "0", process.execPath, ...args] : args,
           { timeout: settings.duration * 10 + 30_000, env: { ...process.env, ...env } },
           (error, stdout, stderr) => {
             const last = stdout.trim().split("\n").pop() ?? ""
@@ -434,7 +464,7 @@ const program = (settings: Settings) =>
       if (after !== measured)
         measured = `${measured} (CHANGED during the run, now ${after.slice("live work tree at ".length)})`
     }
-    const about = `fxredis: ${measured}; ops/s: medians of ${settings.rounds} interleaved round(s) of ${settings.duration} ms; ratios: medians of the per-round ratios; each client in its own process against its own server${settings.workloads.some(isCluster) ? ` (cluster rows: its own cluster of ${CLUSTER_PRIMARIES} primaries, TCP)` : ""}; Node ${process.versions.node}`
+    const about = `fxredis: ${measured}; ops/s: medians of ${settings.rounds} interleaved round(s) of ${settings.duration} ms; ratios: medians of the per-round ratios; each client in its own process against its own server${settings.workloads.some(isCluster) ? ` (cluster rows: its own cluster of ${CLUSTER_PRIMARIES} primaries, TCP)` : ""}${settings.pin ? `; pinned: clients on core 0, servers on core ${Os.availableParallelism() - 1}` : ""}; Node ${process.versions.node}`
     if (settings.json) for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`)
     else {
       const summed = clients.includes("fxredis") ? `${summary(rows, clients, baselineClient)}\n` : ""
