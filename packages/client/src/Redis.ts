@@ -42,7 +42,7 @@ import type { Bound, Table } from "./internal/commands.ts"
 import * as Memory from "./internal/memory.ts"
 import * as Node from "./internal/node.ts"
 import * as ReplicatedImpl from "./internal/replicated.ts"
-import { currentTransport, type Router, server, single } from "./internal/router.ts"
+import { currentTransport, lazyBuild, type Router, server, single } from "./internal/router.ts"
 import { makeShape } from "./internal/shape.ts"
 import * as ShardedImpl from "./internal/sharded.ts"
 import type * as Subscriber from "./internal/subscriber.ts"
@@ -490,12 +490,7 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
    * `RedisConfigError`).
    */
   static readonly layerLazy = (options: RedisOptions = {}): Layer.Layer<Redis, EndpointError | RedisConfigError> =>
-    Layer.effect(
-      Redis,
-      make(options, true).pipe(
-        Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
-      )
-    )
+    Layer.effect(Redis, lazyBuild(make(options, true)))
 
   /**
    * Reads the options from `Config` (by default `redisOptionsConfig`): `REDIS_URL` (default
@@ -555,12 +550,7 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
    * @since 0.3.0
    */
   static readonly clusterLazy = (options: ClusterOptions): Layer.Layer<Redis, EndpointError | RedisConfigError> =>
-    Layer.effect(
-      Redis,
-      Redis.makeCluster(options, { lazy: true }).pipe(
-        Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
-      )
-    )
+    Layer.effect(Redis, lazyBuild(Redis.makeCluster(options, { lazy: true })))
 
   /**
    * A cluster layer from `Config` (by default `RedisCluster.clusterOptionsConfig`: `REDIS_CLUSTER_NODES`, a comma list
@@ -613,13 +603,7 @@ export class Redis extends Context.Service<Redis, RedisShape>()("@fxredis/client
    */
   static readonly sentinelLazy = (
     options: RedisSentinel.SentinelOptions
-  ): Layer.Layer<Redis, EndpointError | RedisConfigError> =>
-    Layer.effect(
-      Redis,
-      makeSentinel(options, true).pipe(
-        Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
-      )
-    )
+  ): Layer.Layer<Redis, EndpointError | RedisConfigError> => Layer.effect(Redis, lazyBuild(makeSentinel(options, true)))
 
   /**
    * `sentinel` with its options read from `Config` (by default `RedisSentinel.sentinelOptionsConfig`:

@@ -1,6 +1,6 @@
 /**
  * One connection: every command of the client goes to one server over one pipelined connection (commands from
- * every fiber in the same tick share one write). The `Redis` service it provides is the same as any shape's, so code
+ * every fiber in the same tick share one write). The `Redis` service it provides is the same as every other shape's, so code
  * written against `yield* Redis` runs unchanged on a pool, a sharded client or a cluster.
  *
  * - Blocking commands (BLPOP, XREAD BLOCK, …) still take a connection of their own from a small pool
@@ -14,7 +14,7 @@
  */
 import type { EndpointError } from "@fxredis/transport"
 import { Config, Effect, Layer, type Scope } from "effect"
-import { refuseShapeOptions, server } from "./internal/router.ts"
+import { lazyBuild, refuseShapeOptions, server } from "./internal/router.ts"
 import { makeShape } from "./internal/shape.ts"
 import { Redis, type RedisShape } from "./Redis.ts"
 import type { ConnectionError, RedisConfigError } from "./RedisErrors.ts"
@@ -111,12 +111,7 @@ export const layer = (
  * @since 0.4.0
  */
 export const layerLazy = (options: RedisConnectionOptions = {}): Layer.Layer<Redis, EndpointError | RedisConfigError> =>
-  Layer.effect(
-    Redis,
-    make(options, { lazy: true }).pipe(
-      Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
-    )
-  )
+  Layer.effect(Redis, lazyBuild(make(options, { lazy: true })))
 
 /**
  * What `layerConfig` reads by default: `redisOptionsConfig` (`REDIS_URL`, `REDIS_PASSWORD`, `REDIS_DATABASE`,

@@ -15,7 +15,7 @@
  */
 import type { EndpointError } from "@fxredis/transport"
 import { Config, Effect, Layer, type Scope } from "effect"
-import { refuseShapeOptions, server } from "./internal/router.ts"
+import { lazyBuild, refuseShapeOptions, server } from "./internal/router.ts"
 import { makeShape } from "./internal/shape.ts"
 import { Redis, type RedisShape } from "./Redis.ts"
 import { type ConnectionError, RedisConfigError } from "./RedisErrors.ts"
@@ -144,12 +144,7 @@ export const layer = (
  * @since 0.4.0
  */
 export const layerLazy = (options: RedisPoolOptions = {}): Layer.Layer<Redis, EndpointError | RedisConfigError> =>
-  Layer.effect(
-    Redis,
-    make(options, { lazy: true }).pipe(
-      Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
-    )
-  )
+  Layer.effect(Redis, lazyBuild(make(options, { lazy: true })))
 
 /**
  * What `layerConfig` reads by default: `redisOptionsConfig` (`REDIS_URL`, `REDIS_PASSWORD`, `REDIS_DATABASE`,

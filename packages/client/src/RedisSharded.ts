@@ -33,7 +33,7 @@ import { hashTag, routing } from "./internal/keys.ts"
 import * as Memory from "./internal/memory.ts"
 import type { Node } from "./internal/node.ts"
 import { commandName } from "./internal/pipeline.ts"
-import { refuseShapeOptions } from "./internal/router.ts"
+import { lazyBuild, refuseShapeOptions } from "./internal/router.ts"
 import { makeShape } from "./internal/shape.ts"
 import * as ShardedImpl from "./internal/sharded.ts"
 import { Redis, type RedisShape } from "./Redis.ts"
@@ -570,12 +570,7 @@ export const layer = (
  * @since 0.4.0
  */
 export const layerLazy = (options: RedisShardedOptions): Layer.Layer<Redis, EndpointError | RedisConfigError> =>
-  Layer.effect(
-    Redis,
-    makeClient(options, { lazy: true }).pipe(
-      Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
-    )
-  )
+  Layer.effect(Redis, lazyBuild(makeClient(options, { lazy: true })))
 
 const optional = <A>(config: Config.Config<A>) => config.pipe(Config.option, Config.map(Option.getOrUndefined))
 

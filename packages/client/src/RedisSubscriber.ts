@@ -18,6 +18,7 @@
  */
 import type { EndpointError } from "@fxredis/transport"
 import { type Config, Context, Effect, Layer, type Scope } from "effect"
+import { lazyBuild } from "./internal/router.ts"
 import { Redis, type RedisShape } from "./Redis.ts"
 import * as RedisConnection from "./RedisConnection.ts"
 import type { ConnectionError, RedisConfigError } from "./RedisErrors.ts"
@@ -140,12 +141,7 @@ export const layer = (
 export const layerLazy = (
   options: RedisConnection.RedisConnectionOptions = {}
 ): Layer.Layer<RedisSubscriber, EndpointError | RedisConfigError> =>
-  Layer.effect(
-    RedisSubscriber,
-    make(options, { lazy: true }).pipe(
-      Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
-    )
-  )
+  Layer.effect(RedisSubscriber, lazyBuild(make(options, { lazy: true })))
 
 /**
  * The options from `Config` (by default `RedisConnection.connectionOptionsConfig`: `REDIS_URL`, `REDIS_PASSWORD`, …);

@@ -17,6 +17,7 @@
  */
 import type { EndpointError } from "@fxredis/transport"
 import { type Config, Context, Effect, Layer, type Scope } from "effect"
+import { lazyBuild } from "./internal/router.ts"
 import { Redis, type RedisShape } from "./Redis.ts"
 import type { ConnectionError, RedisConfigError } from "./RedisErrors.ts"
 import * as RedisPool from "./RedisPool.ts"
@@ -136,12 +137,7 @@ export const layer = (
 export const layerLazy = (
   options: RedisPool.RedisPoolOptions = {}
 ): Layer.Layer<RedisTransaction, EndpointError | RedisConfigError> =>
-  Layer.effect(
-    RedisTransaction,
-    make(options, { lazy: true }).pipe(
-      Effect.catchTag("ConnectionError", (e) => Effect.die(e)) // unreachable: a lazy build does not connect
-    )
-  )
+  Layer.effect(RedisTransaction, lazyBuild(make(options, { lazy: true })))
 
 /**
  * The options from `Config` (by default `RedisPool.poolOptionsConfig`: `REDIS_URL`, `REDIS_POOL_SIZE` as `size`, …);

@@ -32,7 +32,10 @@ const warningsDuring = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       () => Effect.sync(() => process.off("warning", listener))
     )
     const value = yield* effect
-    yield* Effect.sleep("20 millis") // warnings are emitted on the next tick
+    // Node emits warnings from process.nextTick: one turn of the event loop (setImmediate runs after it) delivers them
+    yield* Effect.callback<void>((resume) => {
+      setImmediate(() => resume(Effect.void))
+    })
     return [value, warnings] as const
   })
 
@@ -92,6 +95,9 @@ describe("timeouts", () => {
           const connecting = yield* Effect.forkChild(
             Effect.scoped(NodeTransport.connect(endpoint, { connectTimeout: "30 days" }))
           )
+          // an observation window, not a synchronisation: an overflowed setTimeout fires after 1 ms, so a connect
+          // still pending 300 ms later has a timer that did not overflow (Node's timers, not Effect's Clock, are
+          // what is checked, so TestClock cannot stand in)
           yield* Effect.sleep("300 millis")
           const early = connecting.pollUnsafe()
           yield* Fiber.interrupt(connecting)
@@ -117,6 +123,7 @@ describe("timeouts", () => {
         Effect.gen(function* () {
           yield* server.pause
           const ping = yield* Effect.forkChild(redis.ping())
+          // an observation window while the reply cannot come: an overflowing timer would fire (and warn) within it
           yield* Effect.sleep("200 millis")
           yield* server.resume
           return yield* Fiber.join(ping)

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { EndpointError, format, parseUrl, validate } from "@fxredis/transport"
 import { Effect, Redacted } from "effect"
 
+// Parsing only: nothing in this file connects. 6379 is Redis' default port, which a URL without a port must get.
 describe("parseUrl", () => {
   it.effect("redis:// with defaults, credentials, port and database", () =>
     Effect.gen(function* () {

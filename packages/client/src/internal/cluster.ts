@@ -771,21 +771,31 @@ export const make = (
 
     const slotAt = (args: ReadonlyArray<CommandArg>, i: number) => slotOfKey(keyOf(args[i]))
 
+    /** the one slot of a command's keys, or its refusal (`ShardingError`) when they span slots */
+    const slotOfKeys = (
+      args: ReadonlyArray<CommandArg>,
+      indexes: ReadonlyArray<number>
+    ): number | Effect.Effect<never, ShardingError> => {
+      const slot = slotAt(args, indexes[0])
+      for (let i = 1; i < indexes.length; i++) {
+        if (slotAt(args, indexes[i]) !== slot) {
+          return refuse(
+            args,
+            [...new Set(indexes.map((j) => table[slotAt(args, j)]?.primary.node.name ?? "?"))],
+            crossSlot
+          )
+        }
+      }
+      return slot
+    }
+
     const route = (command: C.Command<unknown>): Effect.Effect<unknown, RedisError> => {
       const args = command.args
       const routed = routing(args)
       switch (routed._tag) {
         case "Keys": {
-          const slot = slotAt(args, routed.indexes[0])
-          for (let i = 1; i < routed.indexes.length; i++) {
-            if (slotAt(args, routed.indexes[i]) !== slot) {
-              return refuse(
-                args,
-                [...new Set(routed.indexes.map((j) => table[slotAt(args, j)]?.primary.node.name ?? "?"))],
-                crossSlot
-              )
-            }
-          }
+          const slot = slotOfKeys(args, routed.indexes)
+          if (typeof slot !== "number") return slot
           return routeTo(slot, command, isReadonly(args), 0)
         }
         case "Split": {
@@ -1003,16 +1013,8 @@ export const make = (
         const routed = routing(args)
         switch (routed._tag) {
           case "Keys": {
-            const slot = slotAt(args, routed.indexes[0])
-            for (let i = 1; i < routed.indexes.length; i++) {
-              if (slotAt(args, routed.indexes[i]) !== slot) {
-                return refuse(
-                  args,
-                  [...new Set(routed.indexes.map((j) => table[slotAt(args, j)]?.primary.node.name ?? "?"))],
-                  crossSlot
-                )
-              }
-            }
+            const slot = slotOfKeys(args, routed.indexes)
+            if (typeof slot !== "number") return slot
             return bySlot(slot, command)
           }
           case "Split":

@@ -48,5 +48,7 @@ export const bind = (run: (command: Command<unknown>) => Effect.Effect<unknown, 
   for (const [name, builder] of Object.entries(table) as Array<[string, (...args: Array<never>) => Command<unknown>]>) {
     bound[name] = (...args) => run(builder(...args))
   }
+  // built by name at run time, so TypeScript cannot relate it to the mapped type: each entry is `table`'s builder
+  // with the same parameters, run through `run`, which is what `Bound<Table>` describes
   return bound as unknown as Bound<Table>
 }

@@ -92,19 +92,21 @@ interface FiberInternals {
  * fiber without those fields (another Effect release) gets a canceler for every command, as before: slower, as exact.
  */
 const fiberInternals = (fiber: Fiber.Fiber<unknown, unknown>): boolean =>
-  "_interruptedCause" in fiber && typeof (fiber as unknown as FiberInternals).interruptible === "boolean"
+  "_interruptedCause" in fiber && typeof internalsOf(fiber).interruptible === "boolean"
+
+/** the one cast to Effect's internal fiber fields (the interface above says why, and what is read) */
+const internalsOf = (fiber: Fiber.Fiber<unknown, unknown>): FiberInternals => fiber as unknown as FiberInternals
 
 let flushSeesInterrupts: boolean | undefined
 
 /** the owner to record for a command queued by the current fiber */
 const currentOwner = (): Owner => {
   const fiber = Fiber.getCurrent()
-  return fiber !== undefined && (fiber as unknown as FiberInternals).interruptible !== false ? fiber : undefined
+  return fiber !== undefined && internalsOf(fiber).interruptible !== false ? fiber : undefined
 }
 
 /** an owner whose interruption was requested: its wait is over (it was interruptible when it queued the command) */
-const interrupted = (owner: Owner): boolean =>
-  owner !== undefined && (owner as unknown as FiberInternals)._interruptedCause !== undefined
+const interrupted = (owner: Owner): boolean => owner !== undefined && internalsOf(owner)._interruptedCause !== undefined
 
 /** one shared `[name]` per command name (bounded), what a written command keeps of its arguments */
 const nameArrays = new Map<CommandArg, ReadonlyArray<CommandArg>>()

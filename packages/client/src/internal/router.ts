@@ -45,6 +45,15 @@ export interface Router {
 }
 
 /** The router of one server: a connection or a pool (`poolSize` connections), the in-memory fake too. @internal */
+/**
+ * The build of a lazy layer: it connects in the background, so its `ConnectionError` cannot happen and leaves the type
+ * (it would be a defect). One place for every shape's `layerLazy`. @internal
+ */
+export const lazyBuild = <A, R>(
+  build: Effect.Effect<A, ConnectionError | EndpointError | RedisConfigError, R>
+): Effect.Effect<A, EndpointError | RedisConfigError, R> =>
+  Effect.catchTag(build, "ConnectionError", (e) => Effect.die(e))
+
 export const single = (node: Node.Node): Router => ({
   run: node.run,
   select: () => Effect.succeed({ id: node.name, pin: node.pin }),
