@@ -23,7 +23,7 @@
  *
  * @since 0.1.0
  */
-import { constants, isAscii } from "node:buffer"
+import { constants } from "node:buffer"
 import { Result } from "effect"
 import { ProtocolError } from "./ProtocolError.ts"
 import { Attributed, ErrorReply, Push, RespMap, RespSet, type RespValue, VerbatimString } from "./RespValue.ts"
@@ -223,6 +223,7 @@ export class RespDecoder {
         received: number
         /** the string of its bytes while every piece so far was ASCII (and it may be a string); else undefined */
         text: string | undefined
+        /** its bytes so far, once `text` is undefined (a bulk that is not ASCII, or too long for a string) */
         readonly pieces: Array<Buffer>
         readonly tail: Array<number>
       }
@@ -388,17 +389,22 @@ export class RespDecoder {
   private continueBulk(buf: Buffer): number {
     const bulk = this.bulk!
     const take = Math.min(bulk.remaining, buf.length)
-    const piece = (take === buf.length ? buf : buf.subarray(0, take)) as Buffer
     bulk.remaining -= take
     bulk.received += take
     // the payload is everything but the final CRLF
     const payloadEnd = Math.max(0, take - Math.max(0, 2 - bulk.remaining))
     if (payloadEnd > 0) {
-      const payload = payloadEnd === take ? piece : (piece.subarray(0, payloadEnd) as Buffer)
-      bulk.pieces.push(payload)
-      // latin1 maps each byte to one character: while the pieces are ASCII, that is the bulk's one string form
-      if (bulk.text !== undefined)
-        bulk.text = isAscii(payload) ? bulk.text + payload.latin1Slice(0, payloadEnd) : undefined
+      if (bulk.text !== undefined) {
+        // while the pieces are ASCII, their text is the bulk's one string form (and no bytes are kept): one native
+        // pass decides and decodes, as in `bulk` (one UTF-16 unit per byte and no U+FFFD is ASCII)
+        const piece = buf.utf8Slice(0, payloadEnd)
+        if (piece.length === payloadEnd && piece.indexOf("\ufffd") === -1) bulk.text += piece
+        else {
+          // the first piece that is not ASCII: the bulk is bytes from now on, and the text so far its first bytes
+          bulk.pieces.push(Buffer.from(bulk.text, "latin1") as Buffer, buf.subarray(0, payloadEnd) as Buffer)
+          bulk.text = undefined
+        }
+      } else bulk.pieces.push(buf.subarray(0, payloadEnd) as Buffer)
     }
     for (let i = payloadEnd; i < take; i++) bulk.tail.push(buf[i])
     if (bulk.remaining > 0) return INCOMPLETE
