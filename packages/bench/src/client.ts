@@ -40,7 +40,7 @@ chart (SVG).
 
 Options:
   --rounds N          interleaved rounds (default 3; 1 with --quick)
-  --duration MS       timed part of each measurement in ms, after a warmup of min(300, MS/3) (default 1000; 150 with --quick)
+  --duration MS       timed part of each measurement in ms, after an untimed warmup of min(1000, MS) (default 1000; 150 with --quick)
   --workloads LIST    comma-separated, of: ${SERVER_WORKLOADS.join(", ")},
                       ${CLUSTER_WORKLOADS.join(", ")}
                       (default the single-server ones; seq,inflight100 with --quick)
@@ -265,6 +265,10 @@ interface Row {
   readonly vs_best_peer: number | null
   /** ops/s ÷ the baseline's (`fxredis@<rev>`) */
   readonly vs_baseline: number | null
+  /** operations per CPU-second of the client process (median over rounds): what each operation costs the client */
+  readonly ops_per_cpu_sec: number | null
+  /** ops per CPU-second ÷ the baseline's, paired by round as the others: > 1 means fewer CPU cycles per operation */
+  readonly cpu_vs_baseline: number | null
   /** for the variants (`fxredis+…`): ops/s ÷ plain fxredis' */
   readonly vs_fxredis: number | null
   /** for the traced variants: spans recorded ÷ commands sent */
@@ -288,6 +292,11 @@ const rowsOf = (
   /** ops/s of each round (NaN where not measured): rounds line up, since every client runs once per round */
   const perRound = (workload: string, kind: string, client: string) =>
     (samples.get(`${workload}|${kind}|${client}`) ?? []).map((s) => ("ops" in s ? s.ops / s.seconds : Number.NaN))
+  /** ops per CPU-second of each round (NaN where not measured, or the client reported no CPU time) */
+  const perCpuRound = (workload: string, kind: string, client: string) =>
+    (samples.get(`${workload}|${kind}|${client}`) ?? []).map((s) =>
+      "ops" in s && s.cpu_seconds !== undefined && s.cpu_seconds > 0 ? s.ops / s.cpu_seconds : Number.NaN
+    )
   /** the median over rounds of x ÷ ref in the same round: neighbours in time share the machine's load */
   const paired = (xs: ReadonlyArray<number>, refs: ReadonlyArray<number>) => {
     const rs = xs.map((x, i) => (refs[i] > 0 ? x / refs[i] : Number.NaN)).filter(Number.isFinite)
@@ -307,6 +316,7 @@ const rowsOf = (
       })
       const plain = perRound(workload, kind, "fxredis")
       const base = baselineClient === undefined ? [] : perRound(workload, kind, baselineClient)
+      const baseCpu = baselineClient === undefined ? [] : perCpuRound(workload, kind, baselineClient)
       for (const client of clients) {
         const all = samples.get(`${workload}|${kind}|${client}`) ?? []
         const ok = measured(workload, kind, client)
@@ -314,6 +324,8 @@ const rowsOf = (
         const failed = all.find((s): s is { failed: string } => "failed" in s)
         const ops = opsOf(workload, kind, client)
         const rounds = perRound(workload, kind, client)
+        const cpuRounds = perCpuRound(workload, kind, client)
+        const perCpu = median(cpuRounds.filter(Number.isFinite))
         rows.push({
           workload,
           transport: kind,
@@ -325,6 +337,8 @@ const rowsOf = (
           unix_over_tcp: paired(perRound(workload, "unix", client), perRound(workload, "tcp", client)),
           vs_best_peer: paired(rounds, best),
           vs_baseline: paired(rounds, base),
+          ops_per_cpu_sec: Number.isFinite(perCpu) ? Math.round(perCpu) : null,
+          cpu_vs_baseline: paired(cpuRounds, baseCpu),
           vs_fxredis: client.startsWith("fxredis+") ? paired(rounds, plain) : null,
           spans_per_command: perCommand(ok, (m) => m.spans),
           metric_samples_per_command: perCommand(ok, (m) => m.metricSamples),
@@ -360,6 +374,8 @@ const table = (rows: ReadonlyArray<Row>, baselineClient: string | undefined) =>
       "UNIX/TCP",
       "÷ best peer",
       `÷ ${baselineClient ?? "baseline"}`,
+      "ops/CPU-s",
+      "ops/CPU-s ÷ baseline",
       "÷ fxredis",
       "recorded/cmd"
     ],
@@ -372,6 +388,8 @@ const table = (rows: ReadonlyArray<Row>, baselineClient: string | undefined) =>
       times(r.unix_over_tcp),
       times(r.vs_best_peer),
       times(r.vs_baseline),
+      r.ops_per_cpu_sec === null ? "" : r.ops_per_cpu_sec.toLocaleString("en-US"),
+      times(r.cpu_vs_baseline),
       times(r.vs_fxredis),
       (r.spans_per_command ?? r.metric_samples_per_command)?.toFixed(2) ?? ""
     ]),
@@ -389,7 +407,7 @@ const summary = (rows: ReadonlyArray<Row>, clients: ReadonlyArray<string>, basel
       "workload",
       "transport",
       "fxredis ÷ best peer",
-      ...(baselineClient === undefined ? [] : [`fxredis ÷ ${baselineClient}`]),
+      ...(baselineClient === undefined ? [] : [`fxredis ÷ ${baselineClient}`, `ops/CPU-s ÷ ${baselineClient}`]),
       ...variants.map((v) => `${v} ÷ fxredis`)
     ],
     groups.map((group) => {
@@ -397,7 +415,7 @@ const summary = (rows: ReadonlyArray<Row>, clients: ReadonlyArray<string>, basel
       return [
         ...group.split("|"),
         times(fx?.vs_best_peer ?? null),
-        ...(baselineClient === undefined ? [] : [times(fx?.vs_baseline ?? null)]),
+        ...(baselineClient === undefined ? [] : [times(fx?.vs_baseline ?? null), times(fx?.cpu_vs_baseline ?? null)]),
         ...variants.map((v) => times(find(group, v)?.vs_fxredis ?? null))
       ]
     }),

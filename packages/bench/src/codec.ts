@@ -1,15 +1,20 @@
 /**
  * `pnpm bench:codec`: RESP decode and encode throughput, fxredis beside `redis-parser` (the parser ioredis used up
  * to v5) and node-redis' decoder (`@redis/client`, whose design ioredis 6 also ships), on the same buffers, in one
- * run. Each measurement is repeated in interleaved rounds and the median is reported. Not a test.
+ * run. Each sample runs in a process of its own (one decoder or encoder, one case: warmed up, then timed over several
+ * repetitions), so that no codec pays for another's garbage; samples are interleaved over rounds and each ratio is the
+ * median of the per-round ratios. Not a test.
  *
  * The comparison is of replies as text: fxredis' decoder gives bulk strings as their bytes (an ASCII string or a
  * `Uint8Array`) and its reply layer turns them into text, so its row times both, the decoder and
  * `RedisReply.textual` on every reply, against the peers' decoders producing strings.
  *
- *   node packages/bench/src/codec.ts [--rounds 7] [--json]
+ *   node packages/bench/src/codec.ts [--rounds 7] [--json] [--quick]   (--quick: a smoke run, 20 ms warmup, 1 repetition)
+ *   node packages/bench/src/codec.ts --sample decode|encode <case> <codec>   (one sample: prints seconds per repetition)
  */
+import { execFileSync } from "node:child_process"
 import { createRequire } from "node:module"
+import { fileURLToPath } from "node:url"
 import { RedisReply } from "@fxredis/client"
 import { CommandBuffer, encodeCommand, RespDecoder, type RespValue } from "@fxredis/protocol"
 
@@ -52,25 +57,31 @@ const chunked = (buffer: Buffer, size: number): Array<Buffer> => {
 }
 
 // (a) 100k small replies (+OK, :1, short bulk) in 64 KiB chunks
-const small = chunked(
-  Buffer.from(
-    Array.from({ length: 100_000 }, (_, i) =>
-      i % 3 === 0 ? "+OK\r\n" : i % 3 === 1 ? ":1\r\n" : "$5\r\nvalue\r\n"
-    ).join("")
-  ),
-  64 * 1024
-)
+const small = () =>
+  chunked(
+    Buffer.from(
+      Array.from({ length: 100_000 }, (_, i) =>
+        i % 3 === 0 ? "+OK\r\n" : i % 3 === 1 ? ":1\r\n" : "$5\r\nvalue\r\n"
+      ).join("")
+    ),
+    64 * 1024
+  )
 // (b) 1k bulk strings of 100 KiB, in 64 KiB chunks
-const payload = "x".repeat(100 * 1024)
-const big = chunked(Buffer.from(`$${payload.length}\r\n${payload}\r\n`.repeat(1000)), 64 * 1024)
+const big = () => {
+  const payload = "x".repeat(100 * 1024)
+  return chunked(Buffer.from(`$${payload.length}\r\n${payload}\r\n`.repeat(1000)), 64 * 1024)
+}
 // (c) 10k arrays of 100 short bulks (an MGET), in 64 KiB chunks
-const mget = `*100\r\n${Array.from({ length: 100 }, (_, i) => `$8\r\nvalue${String(i).padStart(3, "0")}\r\n`).join("")}`
-const arrays = chunked(Buffer.from(mget.repeat(10_000)), 64 * 1024)
+const arrays = () => {
+  const mget = `*100\r\n${Array.from({ length: 100 }, (_, i) => `$8\r\nvalue${String(i).padStart(3, "0")}\r\n`).join("")}`
+  return chunked(Buffer.from(mget.repeat(10_000)), 64 * 1024)
+}
 
 interface Case {
   readonly name: string
   readonly replies: number
-  readonly chunks: ReadonlyArray<Buffer>
+  /** built only in the process that measures it */
+  readonly chunks: () => ReadonlyArray<Buffer>
 }
 const cases: ReadonlyArray<Case> = [
   { name: "decode small replies (100k)", replies: 100_000, chunks: small },
@@ -158,67 +169,98 @@ const time = (f: () => number): number => {
   f()
   return Number(process.hrtime.bigint() - start) / 1e9
 }
-const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/** one sample (one codec on one case, in its own process): repeated untimed for WARMUP_MS (at least 3 times, so that
+ * V8 has optimised it), then timed over REPETITIONS */
+const quick = args.includes("--quick")
+const WARMUP_MS = quick ? 20 : 500
+const REPETITIONS = quick ? 1 : 9
+const warmup = (f: () => number) => {
+  const until = performance.now() + WARMUP_MS
+  for (let i = 0; i < 3 || performance.now() < until; i++) f()
+}
+
+/** `--sample`: one codec on one case in this process; prints the median seconds of a repetition */
+const sample = (kind: string, index: number, codec: string): number => {
+  if (kind === "decode") {
+    const c = cases[index]
+    const decode = decoders[codec]
+    if (c === undefined || decode === undefined) throw new Error(`no decode sample ${index} ${codec}`)
+    const chunks = c.chunks()
+    // sanity: every decoder sees every reply
+    const n = decode(chunks)
+    if (n !== c.replies) throw new Error(`${codec} decoded ${n} of ${c.replies} replies in "${c.name}"`)
+    warmup(() => decode(chunks))
+    return median(Array.from({ length: REPETITIONS }, () => time(() => decode(chunks))))
+  }
+  const encode = encoders[codec]
+  if (encode === undefined) throw new Error(`no encoder ${codec}`)
+  warmup(encode)
+  return median(Array.from({ length: REPETITIONS }, () => time(encode)))
+}
+
+const sampleAt = args.indexOf("--sample")
+if (sampleAt >= 0) {
+  const [kind, index, codec] = args.slice(sampleAt + 1)
+  process.stdout.write(`${sample(kind, Number(index), codec)}\n`)
+  process.exit(0)
+}
+
+const self = fileURLToPath(import.meta.url)
+/** one sample in a process of its own (its heap, its JIT): seconds per repetition */
+const measured = (kind: string, index: number, codec: string): number =>
+  Number(
+    execFileSync(process.execPath, [self, "--sample", kind, String(index), codec, ...(quick ? ["--quick"] : [])], {
+      encoding: "utf8"
+    }).trim()
+  )
 
 interface Row {
   readonly case: string
   readonly peer: string
   readonly ops_per_sec: number
   readonly fxredis_ops_per_sec: number
+  /** the median over rounds of fxredis ÷ the peer in the same round */
   readonly ratio: number
 }
 const rows: Array<Row> = []
 const progress = (s: string) => process.stderr.write(`${s}\n`)
 
-for (const c of cases) {
-  // sanity: every decoder sees every reply
-  for (const [name, decode] of Object.entries(decoders)) {
-    const n = decode(c.chunks)
-    if (n !== c.replies) throw new Error(`${name} decoded ${n} of ${c.replies} replies in "${c.name}"`)
-  }
-  const samples: Record<string, Array<number>> = {}
+/** rows of one case: per round, every codec once (interleaved); ops/s are medians, ratios medians of per-round ratios */
+const compare = (
+  name: string,
+  units: number,
+  kind: string,
+  index: number,
+  fxredis: string,
+  peers: ReadonlyArray<string>
+) => {
+  const seconds: Record<string, Array<number>> = {}
   for (let r = 0; r < rounds; r++) {
-    for (const [name, decode] of Object.entries(decoders)) (samples[name] ??= []).push(time(() => decode(c.chunks)))
+    for (const codec of [fxredis, ...peers]) (seconds[codec] ??= []).push(measured(kind, index, codec))
   }
-  progress(`${c.name}: done`)
-  const fx = c.replies / median(samples.fxredis)
-  for (const peer of ["redis-parser", "node-redis"]) {
-    const ops = c.replies / median(samples[peer])
+  progress(`${name}: done`)
+  const fx = seconds[fxredis]
+  for (const peer of peers) {
     rows.push({
-      case: c.name,
+      case: name,
       peer,
-      ops_per_sec: Math.round(ops),
-      fxredis_ops_per_sec: Math.round(fx),
-      ratio: fx / ops
+      ops_per_sec: Math.round(units / median(seconds[peer])),
+      fxredis_ops_per_sec: Math.round(units / median(fx)),
+      ratio: median(fx.map((s, r) => seconds[peer][r] / s))
     })
   }
 }
-{
-  const samples: Record<string, Array<number>> = {}
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, encode] of Object.entries(encoders)) (samples[name] ??= []).push(time(encode))
-  }
-  progress("encode: done")
-  const fx = commands.length / median(samples.fxredis)
-  const fxOne = commands.length / median(samples["fxredis (one buffer per command)"])
-  for (const peer of ["ioredis", "node-redis"]) {
-    const ops = commands.length / median(samples[peer])
-    rows.push({
-      case: "encode SET/GET (100k)",
-      peer,
-      ops_per_sec: Math.round(ops),
-      fxredis_ops_per_sec: Math.round(fx),
-      ratio: fx / ops
-    })
-    rows.push({
-      case: "encode SET/GET, one buffer each (100k)",
-      peer,
-      ops_per_sec: Math.round(ops),
-      fxredis_ops_per_sec: Math.round(fxOne),
-      ratio: fxOne / ops
-    })
-  }
-}
+
+cases.forEach((c, index) => {
+  compare(c.name, c.replies, "decode", index, "fxredis", ["redis-parser", "node-redis"])
+})
+compare("encode SET/GET (100k)", commands.length, "encode", 0, "fxredis", ["ioredis", "node-redis"])
+compare("encode SET/GET, one buffer each (100k)", commands.length, "encode", 0, "fxredis (one buffer per command)", [
+  "ioredis",
+  "node-redis"
+])
 
 if (json) {
   for (const row of rows) process.stdout.write(`${JSON.stringify({ ...row, ratio: Number(row.ratio.toFixed(3)) })}\n`)
@@ -240,5 +282,7 @@ if (json) {
   print(header)
   process.stdout.write(`|${widths.map((w, i) => (i < 2 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|\n`)
   for (const l of lines) print(l)
-  process.stdout.write(`\nmedians of ${rounds} interleaved rounds, Node ${process.versions.node}\n`)
+  process.stdout.write(
+    `\neach sample in its own process (${WARMUP_MS} ms warmup, median of ${REPETITIONS} timed repetitions); ratios: medians of the per-round ratios over ${rounds} interleaved rounds; Node ${process.versions.node}\n`
+  )
 }

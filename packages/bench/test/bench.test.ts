@@ -165,6 +165,9 @@ describe("pnpm bench runs (a tiny run: one round of 100 ms)", () => {
           assert.isTrue(r.peak_rss_mb > 0)
           assert.isNumber(r.vs_best_peer)
           assert.isNumber(r.vs_baseline)
+          // the client's CPU time in the timed part: operations per CPU-second, of every client
+          assert.isTrue(r.ops_per_cpu_sec > 0, `${r.transport} ${r.client}`)
+          assert.isNumber(r.cpu_vs_baseline)
         }
         for (const transport of ["unix", "tcp"]) {
           // the best peer is one of the peers, at 1×
@@ -173,6 +176,7 @@ describe("pnpm bench runs (a tiny run: one round of 100 ms)", () => {
           )
           assert.strictEqual(Math.max(...peers.map((r) => r.vs_best_peer)), 1)
           assert.strictEqual(row(transport, "fxredis@ff182a9").vs_baseline, 1)
+          assert.strictEqual(row(transport, "fxredis@ff182a9").cpu_vs_baseline, 1)
           // each traced row records a span per command (plus the setup MSET), exported to its sink
           for (const traced of ["fxredis+effect-tracer", "fxredis+otel"]) {
             const r = row(transport, traced)
@@ -310,7 +314,7 @@ describe("pnpm bench:codec", () => {
     "--json prints the ratio of every case against both peers",
     () =>
       Effect.gen(function* () {
-        const ran = yield* run("codec.ts", ["--json", "--rounds", "1"])
+        const ran = yield* run("codec.ts", ["--json", "--rounds", "1", "--quick"])
         assert.strictEqual(ran.code, 0, ran.stderr)
         const rows = jsonLines(ran.stdout)
         assert.isTrue(rows.length >= 8)

@@ -21,6 +21,7 @@ import type { Redis as CurrentRedis, RedisOptions } from "@fxredis/client"
 import { Effect, Fiber, Layer, Metric, Tracer } from "effect"
 import {
   concurrencyOf,
+  cpuSecondsSince,
   isCluster,
   type Job,
   KEYS,
@@ -127,12 +128,14 @@ const measure = (Redis: RedisClass, job: Job, options: RedisOptions) =>
     yield* Effect.sleep(warmupOf(job.duration))
     counting = true
     const start = performance.now()
+    const cpu = process.cpuUsage()
     yield* Effect.sleep(job.duration)
     const seconds = (performance.now() - start) / 1000
+    const cpu_seconds = cpuSecondsSince(cpu)
     counting = false
     stop = true
     yield* Fiber.awaitAll(fibers)
-    return { ops, seconds, commands }
+    return { ops, seconds, commands, cpu_seconds }
   }).pipe(Effect.provide(layerOf(Redis, job, options)))
 
 /** which copy `loadRedis` loads: `workspace`, or the kind of copy (`.tools/bench-<kind>/<id>`) */
