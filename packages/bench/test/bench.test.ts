@@ -4,11 +4,13 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
+import { RedisSharded } from "@fxredis/client"
 import { RedisCluster, RedisServer } from "@fxredis/testing"
 import { Effect } from "effect"
 import { type Copy, prepareBaseline, prepareSnapshot, type Skipped } from "../src/baseline.ts"
+import { shardsOf } from "../src/clients/fxredis.ts"
 import { openCluster as ioredisCluster } from "../src/clients/ioredis.ts"
-import { CLIENTS, slotOf, WORKLOADS } from "../src/harness.ts"
+import { CLIENTS, KEYS, slotOf, WORKLOADS } from "../src/harness.ts"
 
 interface Ran {
   readonly code: number
@@ -198,6 +200,53 @@ describe("pnpm bench runs (a tiny run: one round of 100 ms)", () => {
         assert.match(chart, /<\/svg>\n$/)
         for (const name of names) assert.include(chart, `>${name}</text>`)
         assert.include(chart, "TCP — ops/s ÷ best peer")
+      }),
+    60_000
+  )
+
+  it.live(
+    "sharded rows: today's client names its shards as the baseline's ring placed them, so both split every key alike",
+    () =>
+      Effect.gen(function* () {
+        const args = ["--json", "--no-svg", "--rounds", "1", "--duration", "100", "--clients", "fxredis,baseline"]
+        const ran = yield* run("client.ts", [...args, "--workloads", "sharded", "--transports", "unix,tcp"])
+        assert.strictEqual(ran.code, 0, ran.stderr)
+        const rows = jsonLines(ran.stdout)
+        assert.deepStrictEqual(
+          rows.map((r) => `${r.transport} ${r.client} ${r.status}`),
+          ["unix fxredis ok", "unix fxredis@ff182a9 ok", "tcp fxredis ok", "tcp fxredis@ff182a9 ok"],
+          JSON.stringify(rows.map((r) => r.note))
+        )
+        for (const r of rows) assert.isTrue(r.ops_per_sec > 0)
+        // the same ring: today's client, with the shards named as the worker names them, puts every key of the
+        // workload on the server the baseline's ring (which hashed each shard's endpoint) puts it on
+        const dir = /from (\S+)/.exec(ran.stderr)?.[1]
+        assert.isDefined(dir, ran.stderr)
+        const urls = ["redis://127.0.0.1:6390", "unix:///tmp/fx/a.sock", "redis://127.0.0.1:6391"]
+        const job = { client: "fxredis", workload: "sharded", duration: 100, urls } as const
+        const shards = shardsOf(job).map((s) => (typeof s === "string" ? s : s.name))
+        const nodes = shards.map((name) => ({ name, run: () => Effect.void }))
+        const today = RedisSharded.make(nodes, { names: shards })
+        const placed = KEYS.map((k) => today.nodeOf(k).name)
+        // the baseline's ring, in a Node process of its own (its sources are not part of this build), over nodes named
+        // as the baseline named them: its own format of each URL's endpoint
+        const script = `
+          const { make } = await import(${JSON.stringify(`${dir}/packages/client/src/RedisSharded.ts`)})
+          const { format, parseUrlResult } = await import(${JSON.stringify(`${dir}/packages/transport/src/Endpoint.ts`)})
+          const nodes = ${JSON.stringify(urls)}.map((url) => ({ name: format(parseUrlResult(url).success.endpoint), run: () => undefined }))
+          const ring = make(nodes)
+          console.log(JSON.stringify(${JSON.stringify(KEYS)}.map((k) => ring.nodeOf(k).name)))`
+        const before = yield* Effect.promise(
+          () =>
+            new Promise<string>((resolve, reject) =>
+              execFile(process.execPath, ["--input-type=module", "-e", script], (error, stdout) =>
+                error === null ? resolve(stdout) : reject(error)
+              )
+            )
+        )
+        assert.deepStrictEqual(placed, JSON.parse(before))
+        // and the keys are spread: every shard gets some
+        assert.strictEqual(new Set(placed).size, 3)
       }),
     60_000
   )
