@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Redis, type RedisOptions, resolve } from "@fxredis/client"
 import { RedisServer } from "@fxredis/testing"
 import * as NodeTransport from "@fxredis/transport/NodeTransport"
-import { Cause, ConfigProvider, Context, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { Cause, ConfigProvider, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
 
 /** options as a JavaScript caller might pass them: any shape at all */
 const untyped = (options: unknown) => options as RedisOptions
@@ -74,10 +74,12 @@ describe("timeouts", () => {
     Effect.gen(function* () {
       // a TCP server that accepts and never answers: a TLS connect to it waits for a handshake that never comes
       const sockets = new Set<Net.Socket>()
+      const accepted = yield* Deferred.make<void>()
       const server = yield* Effect.acquireRelease(
         Effect.callback<Net.Server>((resume) => {
           const s = Net.createServer((socket) => {
             sockets.add(socket)
+            Deferred.doneUnsafe(accepted, Exit.void)
             socket.on("error", () => {})
           })
           s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
@@ -95,10 +97,9 @@ describe("timeouts", () => {
           const connecting = yield* Effect.forkChild(
             Effect.scoped(NodeTransport.connect(endpoint, { connectTimeout: "30 days" }))
           )
-          // an observation window, not a synchronisation: an overflowed setTimeout fires after 1 ms, so a connect
-          // still pending 300 ms later has a timer that did not overflow (Node's timers, not Effect's Clock, are
-          // what is checked, so TestClock cannot stand in)
-          yield* Effect.sleep("300 millis")
+          // the server accepted the socket: the connect ran, and any timer it arms was armed before (an overflowing
+          // one warns as it is armed; the collector below waits for that warning's delivery)
+          yield* Deferred.await(accepted)
           const early = connecting.pollUnsafe()
           yield* Fiber.interrupt(connecting)
           return early
@@ -118,13 +119,19 @@ describe("timeouts", () => {
   it.live("commandTimeout of 30 days arms no overflowing timer while a command waits", () =>
     Effect.gen(function* () {
       const server = yield* RedisServer.make()
-      const redis = yield* Redis.make({ endpoint: server.urls.unix, commandTimeout: "30 days" })
+      // no handshake deadline (connectTimeout "infinity"), so the command's is the first timer the client arms
+      const redis = yield* Redis.make({
+        endpoint: server.urls.unix,
+        commandTimeout: "30 days",
+        connectTimeout: "infinity"
+      })
       const [reply, warnings] = yield* warningsDuring(
         Effect.gen(function* () {
           yield* server.pause
           const ping = yield* Effect.forkChild(redis.ping())
-          // an observation window while the reply cannot come: an overflowing timer would fire (and warn) within it
-          yield* Effect.sleep("200 millis")
+          // the forked command runs up to its wait (queued, its deadline timer armed if it has one)
+          // before this fiber goes on: an overflowing timer warns as it is armed
+          yield* Effect.yieldNow
           yield* server.resume
           return yield* Fiber.join(ping)
         })
