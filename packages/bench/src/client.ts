@@ -290,13 +290,20 @@ const rowsOf = (
   const opsOf = (workload: string, kind: string, client: string) =>
     median(measured(workload, kind, client).map((x) => x.ops / x.seconds))
   /** ops/s of each round (NaN where not measured): rounds line up, since every client runs once per round */
-  const perRound = (workload: string, kind: string, client: string) =>
-    (samples.get(`${workload}|${kind}|${client}`) ?? []).map((s) => ("ops" in s ? s.ops / s.seconds : Number.NaN))
+  const perRound = (
+    workload: string,
+    kind: string,
+    client: string,
+    seconds: (m: Measured) => number | undefined = (m) => m.seconds
+  ) =>
+    (samples.get(`${workload}|${kind}|${client}`) ?? []).map((s) => {
+      if (!("ops" in s)) return Number.NaN
+      const t = seconds(s)
+      return t !== undefined && t > 0 ? s.ops / t : Number.NaN
+    })
   /** ops per CPU-second of each round (NaN where not measured, or the client reported no CPU time) */
   const perCpuRound = (workload: string, kind: string, client: string) =>
-    (samples.get(`${workload}|${kind}|${client}`) ?? []).map((s) =>
-      "ops" in s && s.cpu_seconds !== undefined && s.cpu_seconds > 0 ? s.ops / s.cpu_seconds : Number.NaN
-    )
+    perRound(workload, kind, client, (m) => m.cpu_seconds)
   /** the median over rounds of x ÷ ref in the same round: neighbours in time share the machine's load */
   const paired = (xs: ReadonlyArray<number>, refs: ReadonlyArray<number>) => {
     const rs = xs.map((x, i) => (refs[i] > 0 ? x / refs[i] : Number.NaN)).filter(Number.isFinite)

@@ -155,7 +155,7 @@ export const run = async (job: Job): Promise<Measured | Unsupported> => {
 
 /**
  * The shards of the `sharded` workload, placed as every version places them: the baseline's ring hashed each shard
- * by its endpoint as written (`127.0.0.1:6379`, `unix:/path`); today's hashes `shard-<i>` unless a shard is named.
+ * by its endpoint's `format` (`127.0.0.1:6379`, `unix:/path`); today's hashes `shard-<i>` unless a shard is named.
  * Naming each shard by its endpoint gives both versions the same ring, so the same keys go to the same servers and
  * the parts of each MGET/MSET are the same sizes: the row compares one workload. (Left to its default, in one run
  * today's client sent MGET parts of 620/675/640 bytes and the baseline parts of 694/525/716.)
@@ -163,7 +163,9 @@ export const run = async (job: Job): Promise<Measured | Unsupported> => {
 export const shardsOf = (job: Job): ReadonlyArray<string | { readonly name: string; readonly endpoint: string }> =>
   job.client.startsWith("fxredis@")
     ? job.urls
-    : job.urls.map((url) => ({ name: url.replace(/^redis:\/\//, "").replace(/^unix:\/\//, "unix:"), endpoint: url }))
+    : // the URLs the bench makes (`redis://host:port`, `unix:///path`) in the baseline's `Endpoint.format`, spelled out
+      // here: this worker loads only the copy it measures, not the workspace's transport (a test checks both)
+      job.urls.map((url) => ({ name: url.replace(/^redis:\/\//, "").replace(/^unix:\/\//, "unix:"), endpoint: url }))
 
 const measureVariant = async (Redis: RedisClass, job: Job): Promise<Measured> => {
   const variant = job.client.startsWith("fxredis@") ? "" : job.client.slice("fxredis".length)
