@@ -44,6 +44,11 @@ export interface RedisServerOptions {
   readonly clusterEnabled?: boolean | undefined
   /** the binary; default `REDIS_SERVER_BIN` or `redis-server` */
   readonly bin?: string | undefined
+  /**
+   * the TCP port to try first; default a free one. Taken when the server starts (another process bound it
+   * meanwhile): the server starts on a free port instead, as it does when a free port is taken before it binds it
+   */
+  readonly port?: number | undefined
 }
 
 /**
@@ -300,9 +305,9 @@ export const make = (options: RedisServerOptions = {}): Effect.Effect<RedisServe
       (d) => Effect.sync(() => Fs.rmSync(d, { recursive: true, force: true }))
     )
     const socketPath = Path.join(dir, "redis.sock")
-    const port = yield* freePort
+    let port = options.port ?? (yield* freePort)
     const tlsFiles = options.tls ? yield* generateTls(dir) : undefined
-    const tlsPort = options.tls ? yield* freePort : undefined
+    let tlsPort = options.tls ? yield* freePort : undefined
     const args = [
       "--port",
       String(port),
@@ -390,7 +395,27 @@ export const make = (options: RedisServerOptions = {}): Effect.Effect<RedisServe
       child !== undefined && child.exitCode === null && child.signalCode === null ? Effect.void : spawnServer
     )
 
-    yield* Effect.acquireRelease(spawnServer, () => kill)
+    // A port is free when chosen, but another process may bind it before redis-server does (listening and outgoing
+    // sockets share the kernel's ephemeral range): a first start that finds a port taken picks new ones and tries again
+    let attempts = 0
+    const firstStart: Effect.Effect<void, RedisServerError> = Effect.gen(function* () {
+      if (attempts++ > 0) {
+        port = yield* freePort
+        args[args.indexOf("--port") + 1] = String(port)
+        if (tlsPort !== undefined) {
+          tlsPort = yield* freePort
+          args[args.indexOf("--tls-port") + 1] = String(tlsPort)
+        }
+      }
+      yield* spawnServer
+    })
+    yield* Effect.acquireRelease(
+      Effect.retry(firstStart, {
+        times: 4,
+        while: (error) => error.reason === "StartFailed" && error.message.includes("Address already in use")
+      }),
+      () => kill
+    )
 
     const auth = options.password === undefined ? "" : `:${encodeURIComponent(options.password)}@`
     const server: RedisServer = {

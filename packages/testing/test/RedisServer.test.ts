@@ -75,6 +75,33 @@ describe("RedisServer", () => {
       assert.include(server.urls.tcp, ":pw@")
     })
   )
+  it.live("a port taken before the server binds it: the server starts on another free port", () =>
+    Effect.gen(function* () {
+      // another process holds the port (as one that took it between the choice and the bind would)
+      const holder = yield* Effect.acquireRelease(
+        Effect.callback<Net.Server>((resume) => {
+          const s = Net.createServer()
+          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
+        }),
+        (s) => Effect.sync(() => s.close())
+      )
+      const taken = (holder.address() as Net.AddressInfo).port
+      const server = yield* RedisServer.make({ port: taken })
+      assert.notStrictEqual(server.tcp.port, taken)
+      assert.include(server.urls.tcp, `:${server.tcp.port}`)
+      // and it answers on that port
+      const reply = yield* Effect.callback<string>((resume) => {
+        const socket = Net.connect(server.tcp.port, "127.0.0.1", () => socket.write("PING\r\n"))
+        socket.once("data", (data) => {
+          socket.destroy()
+          resume(Effect.succeed(data.toString()))
+        })
+        socket.once("error", (error) => resume(Effect.succeed(String(error))))
+      })
+      assert.strictEqual(reply, "+PONG\r\n")
+    })
+  )
+
   it.live("a missing binary is a typed error that says how to install it", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(RedisServer.make({ bin: "/nonexistent/redis-server" }))
